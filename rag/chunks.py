@@ -6,11 +6,15 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# Speaker labels used when the transcript does not name the person (never guess a name).
+# Speaker labels used when the transcript does not name the person (never guess a name);
+# unnamed executives are "<company> management", see management_label().
 ANALYST = "Analyst"
-MANAGEMENT = "Meta management"
 UNATTRIBUTED = "Unattributed"
 OPERATOR = "Operator"
+
+
+def management_label(company: str) -> str:
+    return f"{company} management"
 
 
 @dataclass(frozen=True)
