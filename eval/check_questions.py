@@ -195,6 +195,28 @@ class EvalQuestion:
             note=raw.get("note", ""),
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON line this question was read from (gold_source back to null / a name / a list)."""
+        gold: str | list[str] | None = None
+        if len(self.gold_sources) == 1:
+            gold = self.gold_sources[0]
+        elif self.gold_sources:
+            gold = list(self.gold_sources)
+        return {
+            "id": self.id,
+            "question": self.question,
+            "language": self.language,
+            "categories": list(self.categories),
+            "answerable": self.answerable,
+            "quarters": list(self.quarters),
+            "speaker": self.speaker,
+            "asker": self.asker,
+            "evidence": list(self.evidence),
+            "evidence_mode": self.evidence_mode,
+            "gold_source": gold,
+            "note": self.note,
+        }
+
 
 @dataclass(frozen=True)
 class CheckResult:
