@@ -1,0 +1,167 @@
+"""The programmatic entry point: `ask()` a question, get an `Answer` with cited passages."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.answers import Answer
+from rag.embedding import Embedder, load_embedder
+from rag.errors import IndexUnavailable
+from rag.evidence import why_unanswerable
+from rag.extractive import abstention_answer, extractive_answer
+from rag.question import (
+    COMPANY_ALIASES,
+    SearchRequest,
+    asks_about_management,
+    check_question,
+    people_in_text,
+    quarters_in_text,
+    resolve_company_filter,
+    resolve_quarter_filter,
+    unknown_people_in_text,
+    _WHO_ASKED,
+)
+from rag.retrieve import Hit, retrieve
+from rag.settings import Settings
+from rag.speakers import find_aliases
+from rag.store import IndexStore, build_index, load_index, staleness
+from rag.terms import key_terms
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What the corpus holds, for filter menus and error messages."""
+
+    companies: list[str]
+    quarters: list[str]
+    speakers: list[str]
+
+
+class QueryEngine:
+    """A loaded index and query embedder; answers questions without reloading either."""
+
+    def __init__(self, store: IndexStore, embedder: Embedder, settings: Settings) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self.corpus_text = "\n".join(c.text for c in store.chunks)
+
+    @classmethod
+    def open(cls, settings: Settings, progress=_progress) -> QueryEngine:  # type: ignore[no-untyped-def]
+        """Load the index, building it first when it is missing or stale."""
+        reason = staleness(settings)
+        if reason is not None:
+            progress(f"Building the index ({reason}) …")
+            build_index(settings, load_embedder(settings, for_queries=False, progress=progress), progress)
+        store = load_index(settings)
+        return cls(store, load_embedder(settings, for_queries=True, progress=progress), settings)
+
+    @property
+    def catalog(self) -> Catalog:
+        return Catalog(self.store.companies, self.store.quarters, self.store.speakers)
+
+    def understand(
+        self, question: str, *, speaker: str | None, quarter: str | None, company: str | None
+    ) -> SearchRequest:
+        directory = self.store.directory
+        known_quarters = self.store.quarters
+        speakers_here = self.store.speakers
+        if speaker:
+            speakers = (directory.resolve(speaker, among=speakers_here).name,)
+        else:
+            speakers = tuple(p.name for p in people_in_text(question, directory) if p.name in speakers_here)
+        if quarter:
+            quarters, compares = (resolve_quarter_filter(quarter, known_quarters),), False
+        else:
+            found, compares = quarters_in_text(question, known_quarters)
+            quarters = tuple(found)
+        companies = (resolve_company_filter(company, self.store.companies),) if company else ()
+        asks_who = bool(_WHO_ASKED.search(question))
+        managers = [p.name for p in directory.people if p.role in ("CEO", "CFO") and p.name in speakers_here]
+        management = asks_about_management(question, directory)
+        if management and not speakers:
+            speakers = tuple(managers)
+        return SearchRequest(
+            question=question,
+            speakers=() if asks_who and not speaker else speakers,
+            include_management=management,
+            quarters=quarters,
+            companies=companies,
+            asks_who_asked=asks_who,
+            compares_quarters=compares or len(quarters) > 1,
+            unknown_people=tuple(unknown_people_in_text(question, directory)),
+            speaker_from_question=bool(speakers) and not speaker,
+            quarter_from_question=bool(quarters) and not quarter,
+        )
+
+    def _names_to_ignore(self) -> set[str]:
+        names = {a for p in self.store.directory.people for a in p.aliases}
+        names |= {a for aliases in self.store.directory.firm_aliases.values() for a in aliases}
+        names |= {a for aliases in self.store.directory.role_aliases.values() for a in aliases}
+        return names | {a for aliases in COMPANY_ALIASES.values() for a in aliases}
+
+    def question_terms(self, question: str):  # type: ignore[no-untyped-def]
+        ignore = self._names_to_ignore()
+        masked = question
+        for start, end, _ in reversed(find_aliases(question, [(a, True) for a in sorted(ignore, key=len, reverse=True)])):
+            masked = masked[:start] + " " + masked[end:]
+        return key_terms(masked, set())
+
+    def ask(
+        self,
+        question: str,
+        *,
+        speaker: str | None = None,
+        quarter: str | None = None,
+        company: str | None = None,
+        top_k: int | None = None,
+    ) -> Answer:
+        question = check_question(question, self.settings.max_question_chars)
+        top_k = top_k or self.settings.top_k
+        if not 1 <= top_k <= 50:
+            raise ValueError(f"top_k must be between 1 and 50, got {top_k}")
+        request = self.understand(question, speaker=speaker, quarter=quarter, company=company)
+        filters = {
+            "speaker": list(request.speakers),
+            "quarter": list(request.quarters),
+            "company": list(request.companies),
+            "asks_who_asked": request.asks_who_asked,
+        }
+        hits: list[Hit] = [] if request.unknown_people else retrieve(self.store, self.embedder, request, top_k)
+        terms = self.question_terms(question)
+        abstention = why_unanswerable(request, hits, terms, self.corpus_text, self.store.speakers)
+        if abstention is not None:
+            return abstention_answer(question, abstention, filters)
+        return extractive_answer(question, hits, terms, filters)
+
+
+@lru_cache(maxsize=4)
+def engine(settings: Settings | None = None) -> QueryEngine:
+    """The engine for these settings, opened once per process."""
+    return QueryEngine.open(settings or Settings.from_env())
+
+
+def ask(
+    question: str,
+    *,
+    speaker: str | None = None,
+    quarter: str | None = None,
+    company: str | None = None,
+    top_k: int = 5,
+    settings: Settings | None = None,
+) -> Answer:
+    """Answer a question about the earnings calls, with [n] markers citing `Answer.citations`."""
+    return engine(settings).ask(question, speaker=speaker, quarter=quarter, company=company, top_k=top_k)
+
+
+def catalog(settings: Settings | None = None) -> Catalog:
+    return engine(settings).catalog
+
+
+__all__ = ["Answer", "Catalog", "IndexUnavailable", "QueryEngine", "ask", "catalog", "engine"]

@@ -1,0 +1,133 @@
+"""The `rag` command: ask questions, build the index, serve the web UI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from rag.answers import Answer
+from rag.errors import RagError
+from rag.settings import Settings
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer, then its sources, as an analyst reads them in a terminal."""
+    lines = [answer.text, ""]
+    if answer.notice:
+        lines.insert(0, f"[{answer.notice}]")
+    if answer.citations:
+        lines.append("Sources:")
+        for c in answer.citations:
+            reply = f" — in reply to {c.asker}{f' ({c.asker_firm})' if c.asker_firm else ''}" if c.asker else ""
+            lines.append(f"[{c.n}] {c.label}{reply}  (score {c.score:.3f}, {c.source})")
+            passage = c.text if len(c.text) <= 400 else c.text[:400] + " …"
+            lines.append("    " + passage.replace("\n", "\n    "))
+    lines.append(f"(mode: {answer.mode}{', abstained' if answer.abstained else ''})")
+    return "\n".join(lines)
+
+
+def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.api import ask
+
+    answer = ask(
+        args.question,
+        speaker=args.speaker,
+        quarter=args.quarter,
+        company=args.company,
+        top_k=args.top_k,
+        settings=settings,
+    )
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.embedding import load_embedder
+    from rag.store import build_index, staleness
+
+    reason = staleness(settings)
+    if reason is None and not args.force:
+        print(f"Index at {settings.index_dir} is up to date (use --force to rebuild).")
+        return 0
+    build_index(settings, load_embedder(settings, for_queries=False, progress=_progress), _progress)
+    return 0
+
+
+def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.api import engine
+
+    chat_engine = engine(settings)
+    print("Ask about the earnings calls (empty line or Ctrl-D to quit).")
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            return 0
+        if not question:
+            return 0
+        try:
+            print(format_answer(chat_engine.ask(question)))
+        except RagError as err:
+            print(f"error: {err}")
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.app import serve
+
+    serve(host=args.host, port=args.port, settings=settings)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer a question with cited passages")
+    ask.add_argument("question")
+    ask.add_argument("--speaker", help="only this person's turns (any alias: Susan, 李苏珊, the CFO …)")
+    ask.add_argument("--quarter", help="only this call (2024Q4, Q4 2024, 4Q24, 2024年第四季度 …)")
+    ask.add_argument("--company", help="only this company's calls")
+    ask.add_argument("--top-k", type=int, default=5, help="passages to cite (default 5)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.set_defaults(run=_cmd_ask)
+
+    build = sub.add_parser("build", help="build the index (only when missing or stale unless --force)")
+    build.add_argument("--force", action="store_true")
+    build.set_defaults(run=_cmd_build)
+
+    chat = sub.add_parser("chat", help="ask questions interactively in the terminal")
+    chat.set_defaults(run=_cmd_chat)
+
+    serve = sub.add_parser("serve", help="start the chat web UI")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.set_defaults(run=_cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args, Settings.from_env()))
+    except RagError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Reading a question: who it asks about, which calls, and whether it asks who asked.
+
+Filters given explicitly are validated (unknown values are errors that list the known ones);
+filters read from the question narrow the search only to values the corpus has.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.errors import InvalidQuestion, UnknownCompany, UnknownQuarter
+from rag.speakers import Person, SpeakerDirectory, find_aliases, name_key
+
+_CN_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+
+_QUARTER_PATTERNS = [
+    re.compile(r"(?<!\d)(?P<y>20\d\d)\s*[- ]?\s*Q(?P<q>[1-4])(?!\d)", re.I),  # 2024Q4, 2024 Q4
+    re.compile(r"(?<![A-Za-z\d])Q(?P<q>[1-4])\s*(?:FY\s*)?'?\s*(?P<y>(?:20)?\d\d)(?!\d)", re.I),  # Q4 2024, Q4'24
+    re.compile(r"(?<![\dA-Za-z])(?P<q>[1-4])\s*Q\s*(?P<y>(?:20)?\d\d)(?!\d)", re.I),  # 4Q24, 4Q 2024
+    re.compile(r"(?P<y>20\d\d|\d\d)\s*年\s*(?:的)?\s*第?\s*(?P<q>[一二三四1-4])\s*季度"),  # 2024年第四季度
+    re.compile(r"(?P<o>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter\s+(?:of\s+)?(?P<y>20\d\d)", re.I),
+]
+_YEAR_RANGE = re.compile(
+    r"(?:from|between)\s+(?P<a>20\d\d)\s+(?:to|and|through|-)\s+(?P<b>20\d\d)|(?P<c>20\d\d)\s*(?:年)?\s*(?:到|至|-|–)\s*(?P<d>20\d\d)\s*年?",
+    re.I,
+)
+_YEAR = re.compile(r"(?<!\d)(?P<y>20\d\d)(?!\d)\s*(?:年)?")
+_WHO_ASKED = re.compile(
+    r"\bwho\s+(?:asked|raised|questioned|wanted to know|brought up)|\bwhich\s+analysts?\b|谁.{0,4}(?:问|提问|询问|提出)|哪(?:位|个|些)分析师",
+    re.I,
+)
+_UNKNOWN_LATIN_SPEAKER = re.compile(
+    r"\b(?:did|does|has|had|was|is|from|by|according to)\s+(?P<name>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)"
+    r"(?:'s)?\s+(?:say|said|talk|mention|think|comment|ask|discuss|describe|explain|note|expect|view|remark|answer)",
+)
+_UNKNOWN_CJK_SPEAKER = re.compile(r"(?P<name>[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8})")
+COMPANY_ALIASES = {"Meta": ("Meta", "Meta Platforms", "META", "Facebook", "脸书", "Meta公司")}
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A validated question with the filters that apply to it."""
+
+    question: str
+    speakers: tuple[str, ...] = ()  # canonical names; empty means anyone
+    include_management: bool = False  # also the company's unnamed management turns
+    quarters: tuple[str, ...] = ()  # empty means every call
+    companies: tuple[str, ...] = ()
+    asks_who_asked: bool = False
+    compares_quarters: bool = False
+    unknown_people: tuple[str, ...] = ()  # names the question asks about that never speak in the corpus
+    speaker_from_question: bool = False
+    quarter_from_question: bool = False
+
+
+def normalize_quarter(value: str) -> str | None:
+    """"Q4 2024", "4Q24", "2024年第四季度", "2024q4" → "2024Q4"; None when it is no quarter."""
+    for pattern in _QUARTER_PATTERNS:
+        m = pattern.search(value)
+        if m:
+            groups = m.groupdict()
+            q = _ORDINALS[groups["o"].lower()] if groups.get("o") else _CN_NUMERALS[groups["q"]]
+            year = int(groups["y"])
+            year = year + 2000 if year < 100 else year
+            return f"{year}Q{q}"
+    return None
+
+
+def quarters_in_text(text: str, known: list[str]) -> tuple[list[str], bool]:
+    """Quarters the question names (explicitly, by year, or by a year range), and whether it compares."""
+    found: list[str] = []
+    for pattern in _QUARTER_PATTERNS:
+        for m in pattern.finditer(text):
+            quarter = normalize_quarter(m.group(0))
+            if quarter and quarter not in found:
+                found.append(quarter)
+    if found:
+        # a quarter with no call of its own is a topic ("Q3 2023 guidance" is given on the 2023Q2 call)
+        in_corpus = [q for q in found if q in known]
+        return in_corpus, len(in_corpus) > 1
+    years: list[int] = []
+    range_match = _YEAR_RANGE.search(text)
+    if range_match:
+        a, b = (int(x) for x in (range_match.group("a") or range_match.group("c"), range_match.group("b") or range_match.group("d")))
+        years = list(range(min(a, b), max(a, b) + 1))
+    else:
+        years = [int(m.group("y")) for m in _YEAR.finditer(text)]
+    by_year = [q for q in known if int(q[:4]) in years]
+    # a year with no call of its own is a topic ("2026 expenses"), not a filter
+    compares = bool(range_match) or len({q[:4] for q in by_year}) > 1
+    return sorted(by_year), compares and len(by_year) > 1
+
+
+def people_in_text(text: str, directory: SpeakerDirectory) -> list[Person]:
+    """People named in the question by any alias, role ("the CFO") or firm ("the Morgan Stanley analyst")."""
+    people: list[Person] = []
+    pairs: list[tuple[str, object]] = [(a, p) for a, p in directory.alias_patterns()]
+    for role, aliases in directory.role_aliases.items():
+        if role in ("Analyst", "management"):
+            continue
+        pairs += [(alias, ("role", role)) for alias in aliases]
+    for firm, aliases in directory.firm_aliases.items():
+        pairs += [(alias, ("firm", firm)) for alias in (firm, *aliases)]
+    pairs.sort(key=lambda pair: len(pair[0]), reverse=True)
+    for _, _, value in find_aliases(text, pairs):
+        if isinstance(value, Person):
+            matches = [value]
+        else:
+            kind, name = value  # type: ignore[misc]
+            attr = "role" if kind == "role" else "firm"
+            matches = [p for p in directory.people if getattr(p, attr) == name]
+        people.extend(p for p in matches if p not in people)
+    return people
+
+
+def asks_about_management(text: str, directory: SpeakerDirectory) -> bool:
+    aliases = directory.role_aliases.get("management", ())
+    return bool(find_aliases(text, [(a, True) for a in aliases]))
+
+
+def unknown_people_in_text(text: str, directory: SpeakerDirectory) -> list[str]:
+    """Person-like names the question asks about that are nobody in the directory."""
+    names = [m.group("name") for m in _UNKNOWN_LATIN_SPEAKER.finditer(text)]
+    names += [m.group("name") for m in _UNKNOWN_CJK_SPEAKER.finditer(text)]
+    known_companies = {name_key(a) for aliases in COMPANY_ALIASES.values() for a in aliases}
+    return [
+        n for n in names
+        if directory.get(n) is None and name_key(n) not in known_companies and not people_in_text(n, directory)
+    ]
+
+
+def check_question(question: str, max_chars: int) -> str:
+    text = (question or "").strip()
+    if not text:
+        raise InvalidQuestion("the question is empty: ask something about the earnings calls")
+    if len(text) > max_chars:
+        raise InvalidQuestion(
+            f"the question is {len(text)} characters long; the limit is {max_chars}: ask one thing at a time"
+        )
+    return text
+
+
+def resolve_quarter_filter(value: str, known: list[str]) -> str:
+    quarter = normalize_quarter(value)
+    if quarter is None or quarter not in known:
+        shown = f"{value!r}" if quarter is None or quarter == value else f"{value!r} ({quarter})"
+        raise UnknownQuarter(f"unknown quarter {shown}: the corpus has {', '.join(known)}")
+    return quarter
+
+
+def resolve_company_filter(value: str, known: list[str]) -> str:
+    for company in known:
+        if name_key(value) in {name_key(a) for a in (company, *COMPANY_ALIASES.get(company, ()))}:
+            return company
+    raise UnknownCompany(f"unknown company {value!r}: the corpus has {', '.join(known)}")
