@@ -1,0 +1,94 @@
+"""One chat turn: ask the library with the chosen filters and stream the reply into the page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from rag.answers import Answer
+from rag.api import ask
+from rag.errors import RagError
+from rag.settings import Settings
+from ui import render
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user picked in the filter dropdowns; None means "any"."""
+
+    company: str | None = None
+    quarter: str | None = None
+    speaker: str | None = None
+
+    @classmethod
+    def from_choices(cls, company: str | None, quarter: str | None, speaker: str | None) -> Filters:
+        return cls(company=company or None, quarter=quarter or None, speaker=speaker or None)
+
+
+@dataclass(frozen=True)
+class ChatView:
+    """What the page shows after (part of) a turn: the conversation and the sources panel."""
+
+    history: list[Message]
+    sources: str
+
+
+def answer_key(history: list[Message]) -> str:
+    """A key unique within the conversation ("a3" for the third reply), used in source-card anchors."""
+    replies = sum(1 for m in history if m.get("role") == "assistant")
+    return f"a{replies + 1}"
+
+
+def _stream_answer(question: str, filters: Filters, mode: str, settings: Settings) -> Iterator[str | Answer]:
+    """Text deltas then the final Answer in LLM mode; just the Answer in extractive mode."""
+    kwargs: dict[str, Any] = {
+        "speaker": filters.speaker,
+        "quarter": filters.quarter,
+        "company": filters.company,
+        "top_k": settings.top_k,
+        "settings": settings,
+    }
+    if mode == "llm":
+        from rag.api import ask_stream
+
+        yield from ask_stream(question, **kwargs)
+    else:
+        yield ask(question, **kwargs)
+
+
+def run_turn(
+    question: str, history: list[Message], filters: Filters, mode: str, settings: Settings
+) -> Iterator[ChatView]:
+    """Show the question at once, then the reply as it arrives, then its sources.
+
+    A `RagError` (empty or over-long question, unknown filter value) becomes a visible message
+    in the chat; any other failure is logged with its traceback and shown as a short notice.
+    """
+    key = answer_key(history)
+    history = [*history, {"role": "user", "content": render.render_user_message(question)}]
+    pending = render.render_pending()
+    yield ChatView([*history, {"role": "assistant", "content": pending}], render.render_sources_placeholder())
+    text = ""
+    try:
+        for part in _stream_answer(question, filters, mode, settings):
+            if isinstance(part, Answer):
+                reply = {"role": "assistant", "content": render.render_answer_message(part, key)}
+                yield ChatView([*history, reply], render.render_sources_panel(part, key))
+                return
+            text += part
+            partial = {"role": "assistant", "content": render.render_partial_answer(text, key)}
+            yield ChatView([*history, partial], render.render_sources_placeholder())
+    except RagError as err:
+        reply = {"role": "assistant", "content": render.render_error(str(err))}
+        yield ChatView([*history, reply], render.render_sources_placeholder())
+    except Exception:
+        log.exception("answering %r failed", question)
+        message = "Something went wrong while answering; the server log has the details."
+        reply = {"role": "assistant", "content": render.render_error(message)}
+        yield ChatView([*history, reply], render.render_sources_placeholder())
