@@ -23,11 +23,13 @@ from rag.question import (
     unknown_people_in_text,
     _WHO_ASKED,
 )
-from rag.retrieve import Hit, retrieve
+from rag.extractive import is_chinese
+from rag.lexical import tokenize
+from rag.retrieve import Hit, Query, embed_query, retrieve
 from rag.settings import Settings
 from rag.speakers import find_aliases
 from rag.store import IndexStore, build_index, load_index, staleness
-from rag.terms import key_terms
+from rag.terms import Term, key_terms
 
 
 def _progress(message: str) -> None:
@@ -106,12 +108,25 @@ class QueryEngine:
         names |= {a for aliases in self.store.directory.role_aliases.values() for a in aliases}
         return names | {a for aliases in COMPANY_ALIASES.values() for a in aliases}
 
-    def question_terms(self, question: str):  # type: ignore[no-untyped-def]
-        ignore = self._names_to_ignore()
+    def without_names(self, question: str) -> str:
+        """The question with people, firms, roles and company names blanked out (the filters carry them)."""
+        ignore = sorted(self._names_to_ignore(), key=len, reverse=True)
         masked = question
-        for start, end, _ in reversed(find_aliases(question, [(a, True) for a in sorted(ignore, key=len, reverse=True)])):
+        for start, end, _ in reversed(find_aliases(question, [(a, True) for a in ignore])):
             masked = masked[:start] + " " + masked[end:]
-        return key_terms(masked, set())
+        return masked
+
+    def question_terms(self, question: str) -> list[Term]:
+        return key_terms(self.without_names(question), set())
+
+    def query(self, question: str, terms: list[Term]) -> Query:
+        """The question's vector and its lexical tokens, English terms expanded with their Chinese renderings."""
+        tokens = tokenize(self.without_names(question))
+        for term in terms:
+            for variant in term.variants[1:]:
+                tokens += tokenize(variant)
+        language = "zh" if is_chinese(question) else "en"
+        return Query(embed_query(self.embedder, question), tokens, language)
 
     def ask(
         self,
@@ -133,8 +148,10 @@ class QueryEngine:
             "company": list(request.companies),
             "asks_who_asked": request.asks_who_asked,
         }
-        hits: list[Hit] = [] if request.unknown_people else retrieve(self.store, self.embedder, request, top_k)
         terms = self.question_terms(question)
+        hits: list[Hit] = []
+        if not request.unknown_people:
+            hits = retrieve(self.store, self.query(question, terms), request, top_k, self.settings.retrieval)
         abstention = why_unanswerable(request, hits, terms, self.corpus_text, self.store.speakers)
         if abstention is not None:
             return abstention_answer(question, abstention, filters)

@@ -1,4 +1,12 @@
-"""Finding the turns that answer a question: filters first, then ranking within what is allowed."""
+"""Finding the turns that answer a question: filters first, then ranking within what is allowed.
+
+Ranking fuses two views of the question: dense multilingual-e5 similarity (meaning, across
+languages) and BM25 over jieba/Latin/number tokens (exact names, product terms, figures). They are
+fused by weighted reciprocal rank: the two score scales are not comparable (cosine vs. unbounded
+BM25), ranks are, and RRF needs no per-corpus score calibration. BM25's weight depends on the
+question's language, because an English question over Chinese text only matches through the
+glossary, Latin product names and numbers, while a Chinese question matches word for word.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +18,10 @@ from rag.chunks import Chunk, management_label
 from rag.embedding import Embedder
 from rag.question import SearchRequest
 from rag.store import IndexStore
+
+RRF_K = 60  # the constant of Cormack et al.; flat enough that a rank-1 hit in one list is not everything
+CANDIDATES = 50  # per list, before fusion
+LEXICAL_WEIGHT = {"zh": 1.0, "en": 0.5}
 
 
 @dataclass(frozen=True)
@@ -47,22 +59,68 @@ def allowed_rows(store: IndexStore, request: SearchRequest, quarters: tuple[str,
     return allowed.astype(np.int64)
 
 
-def dense_search(
-    store: IndexStore, query_vector: np.ndarray, k: int, allowed: np.ndarray | None
-) -> list[Hit]:
+def dense_ranking(store: IndexStore, query_vector: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
     if allowed is not None and allowed.size == 0:
         return []
     scores, ids = store.vectors.search(query_vector, k, allowed)
-    return [Hit(store.chunks[int(i)], float(s), int(i)) for s, i in zip(scores, ids, strict=True)]
+    return [(int(i), float(s)) for s, i in zip(scores, ids, strict=True)]
 
 
-def retrieve(store: IndexStore, embedder: Embedder, request: SearchRequest, top_k: int) -> list[Hit]:
+def lexical_ranking(store: IndexStore, tokens: list[str], k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+    scores = store.lexical.scores(tokens)
+    rows = np.arange(len(scores)) if allowed is None else allowed
+    if rows.size == 0:
+        return []
+    selected = scores[rows]
+    order = np.argsort(-selected, kind="stable")[:k]
+    return [(int(rows[i]), float(selected[i])) for i in order if selected[i] > 0]
+
+
+def fuse(rankings: list[tuple[list[tuple[int, float]], float]], k: int) -> list[tuple[int, float]]:
+    """Weighted reciprocal-rank fusion of (ranking, weight) pairs; best first."""
+    fused: dict[int, float] = {}
+    for ranking, weight in rankings:
+        for rank, (row, _) in enumerate(ranking, start=1):
+            fused[row] = fused.get(row, 0.0) + weight / (RRF_K + rank)
+    return sorted(fused.items(), key=lambda item: -item[1])[:k]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the rankers see: the question's vector and its lexical tokens (glossary-expanded)."""
+
+    vector: np.ndarray
+    tokens: list[str]
+    language: str  # "zh" | "en"
+
+
+def rank(store: IndexStore, query: Query, k: int, allowed: np.ndarray | None, mode: str) -> list[Hit]:
+    dense = dense_ranking(store, query.vector, max(k, CANDIDATES) if mode == "hybrid" else k, allowed)
+    if mode == "dense":
+        ranked = dense
+    elif mode == "bm25":
+        ranked = lexical_ranking(store, query.tokens, k, allowed)
+    elif mode == "hybrid":
+        lexical = lexical_ranking(store, query.tokens, CANDIDATES, allowed)
+        ranked = fuse([(dense, 1.0), (lexical, LEXICAL_WEIGHT[query.language])], k)
+        cosine = dict(dense)
+        # report the cosine similarity where there is one, so scores mean the same in every mode
+        ranked = [(row, cosine.get(row, score)) for row, score in ranked]
+    else:
+        raise ValueError(f"unknown retrieval mode {mode!r}: use dense, bm25 or hybrid")
+    return [Hit(store.chunks[row], score, row) for row, score in ranked]
+
+
+def retrieve(store: IndexStore, query: Query, request: SearchRequest, top_k: int, mode: str = "hybrid") -> list[Hit]:
     """Best passages first; a question comparing quarters gets evidence from each, in time order."""
-    query_vector = embedder.embed([request.question], is_query=True)[0]
     if request.compares_quarters and len(request.quarters) > 1:
         per_quarter = max(2, -(-top_k // len(request.quarters)))
         hits: list[Hit] = []
         for quarter in sorted(request.quarters):
-            hits += dense_search(store, query_vector, per_quarter, allowed_rows(store, request, (quarter,)))
+            hits += rank(store, query, per_quarter, allowed_rows(store, request, (quarter,)), mode)
         return hits
-    return dense_search(store, query_vector, top_k, allowed_rows(store, request))
+    return rank(store, query, top_k, allowed_rows(store, request), mode)
+
+
+def embed_query(embedder: Embedder, question: str) -> np.ndarray:
+    return embedder.embed([question], is_query=True)[0]

@@ -25,6 +25,7 @@ class Settings:
     embedding_model: str = DEFAULT_E5_MODEL
     model_cache_dir: Path = field(default_factory=_default_model_cache)
     top_k: int = 5
+    retrieval: str = "hybrid"  # "dense" | "bm25" | "hybrid" (the ablations `rag eval` compares)
     max_question_chars: int = 1000
     max_turn_tokens: int = 480  # e5-small reads 512 tokens; leave room for the "passage: " prompt
     llm_base_url: str | None = None
@@ -46,6 +47,8 @@ class Settings:
         ):
             if env.get(var):
                 overrides[name] = Path(env[var])
+        if env.get("RAG_RETRIEVAL"):
+            overrides["retrieval"] = env["RAG_RETRIEVAL"]
         if env.get("RAG_EMBEDDING_MODEL"):
             overrides["embedding_model"] = env["RAG_EMBEDDING_MODEL"]
         base_url = env.get("RAG_LLM_BASE_URL") or env.get("OPENAI_BASE_URL")

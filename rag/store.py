@@ -26,6 +26,7 @@ from rag.embedding import Embedder
 from rag.errors import IndexUnavailable
 from rag.settings import DEFAULT_E5_MODEL, Settings
 from rag.speakers import Person, SpeakerDirectory
+from rag.lexical import LexicalIndex
 from rag.vector_index import VectorIndex
 
 FORMAT_VERSION = 1
@@ -52,6 +53,7 @@ class IndexStore:
 
     chunks: list[Chunk]
     vectors: VectorIndex
+    lexical: LexicalIndex
     manifest: dict[str, Any]
     directory: SpeakerDirectory
     rows_by: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
@@ -127,6 +129,21 @@ def staleness(settings: Settings) -> str | None:
     return None
 
 
+def lexical_texts(chunks: list[Chunk]) -> list[str]:
+    """What BM25 indexes: each chunk's text, and for an answer the question it replies to, so that
+    an answer is found through the question's words."""
+    questions: dict[tuple[str, int], str] = {}
+    for chunk in chunks:
+        if chunk.kind == "question":
+            key = (chunk.source, chunk.turn)
+            questions[key] = (questions.get(key, "") + "\n" + chunk.text).strip()
+    texts = []
+    for chunk in chunks:
+        question = questions.get((chunk.source, chunk.replies_to_turn)) if chunk.replies_to_turn else None
+        texts.append(f"{chunk.text}\n{question}" if question else chunk.text)
+    return texts
+
+
 def build_index(settings: Settings, embedder: Embedder, progress: Progress = print) -> IndexStore:
     """Parse, chunk and embed every transcript, and write the index folder atomically."""
     started = time.perf_counter()
@@ -143,6 +160,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress = pri
         progress(f"  embedded {min(number * 32, len(chunks))}/{len(chunks)}")
     vectors = np.vstack(parts).astype(np.float32)
     index = VectorIndex.build(vectors)
+    lexical = LexicalIndex.build(lexical_texts(chunks))
     manifest = {
         **expected_manifest(settings),
         "dimension": int(vectors.shape[1]),
@@ -152,15 +170,16 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress = pri
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "build_seconds": round(time.perf_counter() - started, 2),
     }
-    _write_index_folder(settings.index_dir, chunks, index, directory, manifest)
+    _write_index_folder(settings.index_dir, chunks, index, lexical, directory, manifest)
     progress(f"Index written to {settings.index_dir} ({len(chunks)} chunks, {manifest['build_seconds']} s)")
-    return IndexStore(chunks=chunks, vectors=index, manifest=manifest, directory=directory)
+    return IndexStore(chunks=chunks, vectors=index, lexical=lexical, manifest=manifest, directory=directory)
 
 
 def _write_index_folder(
     target: Path,
     chunks: list[Chunk],
     index: VectorIndex,
+    lexical: LexicalIndex,
     directory: SpeakerDirectory,
     manifest: dict[str, Any],
 ) -> None:
@@ -168,6 +187,7 @@ def _write_index_folder(
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
         index.save(staging)
+        lexical.save(staging)
         with (staging / CHUNKS).open("w", encoding="utf-8") as out:
             for chunk in chunks:
                 out.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
@@ -216,9 +236,13 @@ def load_index(settings: Settings) -> IndexStore:
             f"the index at {folder} is corrupt ({len(chunks)} chunks, manifest says {manifest.get('chunk_count')}); {fix}"
         )
     vectors = VectorIndex.load(folder, expected_dimension=manifest["dimension"], expected_count=len(chunks))
+    try:
+        lexical = LexicalIndex.load(folder)
+    except (OSError, ValueError, KeyError) as err:
+        raise IndexUnavailable(f"the lexical index at {folder} is unreadable ({err}); {fix}") from err
     directory = SpeakerDirectory(
         people=[Person(p["name"], p["role"], p.get("firm"), p.get("company"), tuple(p["aliases"])) for p in people["people"]],
         role_aliases={k: tuple(v) for k, v in people.get("roles", {}).items()},
         firm_aliases={k: tuple(v) for k, v in people.get("firms", {}).items()},
     )
-    return IndexStore(chunks=chunks, vectors=vectors, manifest=manifest, directory=directory)
+    return IndexStore(chunks=chunks, vectors=vectors, lexical=lexical, manifest=manifest, directory=directory)

@@ -1,0 +1,88 @@
+"""Reading speakers, roles, firms and quarters from questions; validating explicit filters."""
+
+import pytest
+
+from rag.errors import InvalidQuestion, UnknownQuarter, UnknownSpeaker
+from rag.question import (
+    check_question,
+    normalize_quarter,
+    people_in_text,
+    quarters_in_text,
+    resolve_quarter_filter,
+    unknown_people_in_text,
+)
+from rag.settings import Settings
+from rag.speakers import SpeakerDirectory
+
+KNOWN = ["2023Q2", "2024Q4", "2025Q2"]
+
+
+@pytest.fixture(scope="module")
+def directory():
+    return SpeakerDirectory.load(Settings().speakers_file)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Q4 2024", "4Q24", "2024年第四季度", "2024 年第四季度", "Q4'24", "2024Q4", "fourth quarter of 2024", "Q4 FY2024"],
+)
+def test_quarter_forms_normalise(text):
+    assert normalize_quarter(text) == "2024Q4"
+
+
+def test_year_alone_and_ranges_select_calls():
+    assert quarters_in_text("What did they say in 2023?", KNOWN) == (["2023Q2"], False)
+    assert quarters_in_text("how did capex guidance change from 2023 to 2025?", KNOWN) == (KNOWN, True)
+    assert quarters_in_text("2023年到2025年资本支出有何变化", KNOWN) == (KNOWN, True)
+
+
+def test_a_year_without_a_call_is_a_topic_not_a_filter():
+    assert quarters_in_text("What is the 2026 capex outlook?", KNOWN) == ([], False)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What did Susan say about MTIA?", ["Susan Li"]),
+        ("李苏珊谈到了什么", ["Susan Li"]),
+        ("What did the CFO say about expenses?", ["Susan Li"]),
+        ("首席财务官如何看待资本支出", ["Susan Li"]),
+        ("What did Zuck say about glasses?", ["Mark Zuckerberg"]),
+        ("What did the Morgan Stanley analyst ask?", ["Brian Nowak"]),
+        ("What did Mark Shmulik ask?", ["Mark Shmulik"]),
+        ("道格拉斯·安穆斯问了什么", ["Doug Anmuth"]),
+        ("道格·安慕斯问了什么", ["Doug Anmuth"]),
+        ("What did Douglas Anmuth ask?", ["Doug Anmuth"]),
+        ("埃里克·谢里丹的问题", ["Eric Sheridan"]),
+        ("How do Zuckerberg and Susan Li see capex?", ["Mark Zuckerberg", "Susan Li"]),
+    ],
+)
+def test_people_by_alias_role_and_firm(directory, question, expected):
+    assert [p.name for p in people_in_text(question, directory)] == expected
+
+
+def test_people_who_never_speak_are_noticed(directory):
+    assert unknown_people_in_text("What did Sheryl Sandberg say about TikTok?", directory) == ["Sheryl Sandberg"]
+    assert unknown_people_in_text("What did Susan Li say about MTIA?", directory) == []
+
+
+def test_unknown_speaker_filter_lists_known_ones(directory):
+    with pytest.raises(UnknownSpeaker, match="unknown speaker 'Susna': known speakers are Mark Zuckerberg, Susan Li"):
+        directory.resolve("Susna")
+
+
+def test_unknown_quarter_filter_lists_known_ones():
+    with pytest.raises(UnknownQuarter, match="the corpus has 2023Q2, 2024Q4, 2025Q2"):
+        resolve_quarter_filter("Q1 2019", KNOWN)
+    assert resolve_quarter_filter("4Q24", KNOWN) == "2024Q4"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_questions_are_refused(question):
+    with pytest.raises(InvalidQuestion, match="empty"):
+        check_question(question, 1000)
+
+
+def test_enormous_questions_are_refused():
+    with pytest.raises(InvalidQuestion, match="limit is 1000"):
+        check_question("capex? " * 500, 1000)
