@@ -1,0 +1,144 @@
+"""The evaluation questions with their gold evidence, and the one rule for "this passage holds it".
+
+Questions come from eval/check_questions.py (`load_eval_set()` validates them). Evidence strings are
+written as the transcript reads after cleaning; both sides are compared after `canonical()`, which also
+drops whitespace and the noise symbols, so a passage from any cleaner (or none) matches the same way.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from rag.clean import NOISE_SYMBOLS
+from rag.settings import PROJECT_ROOT
+
+CHECKER_PATH = PROJECT_ROOT / "eval" / "check_questions.py"
+QUESTIONS_FILE = PROJECT_ROOT / "eval" / "questions.jsonl"
+
+# Whitespace, the seed noise symbols, and every "-", "=" and "…": the question checker removes the same
+# characters before it proves each evidence string is in its gold file.
+_NOT_COMPARED = re.compile(f"[\\s{re.escape(NOISE_SYMBOLS)}•■◆▪★▼●☆…▷□▽◇◁○△▲\\-=]+")
+
+
+def canonical(text: str) -> str:
+    """Text reduced to what evidence matching compares: NFC, no whitespace, no noise symbols, no - or =."""
+    return _NOT_COMPARED.sub("", unicodedata.normalize("NFC", text))
+
+
+@dataclass(frozen=True)
+class GoldSource:
+    """One transcript that holds evidence for a question, and the evidence strings found in it."""
+
+    names: frozenset[str]  # file names that identify it: the shipped name and the seed's original name
+    quarter: str
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    """An evaluation question with its evidence resolved per source file."""
+
+    id: str
+    question: str
+    language: str
+    categories: tuple[str, ...]
+    answerable: bool
+    speaker: str | None
+    asker: str | None
+    evidence: tuple[str, ...]
+    evidence_mode: str  # "all": every string of a source is needed; "any": one suffices
+    sources: tuple[GoldSource, ...]
+    note: str = ""
+
+    def source_of(self, file_name: str) -> GoldSource | None:
+        return next((s for s in self.sources if file_name in s.names), None)
+
+    def pieces_in(self, file_name: str, text: str) -> tuple[str, ...]:
+        """The gold evidence strings this passage holds; () when it comes from no gold source."""
+        source = self.source_of(file_name)
+        if source is None:
+            return ()
+        flat = canonical(text)
+        return tuple(piece for piece in source.evidence if canonical(piece) in flat)
+
+    def holds_evidence(self, file_name: str, text: str) -> bool:
+        """A hit: from a gold source and holding its evidence (all of that source's strings, or one)."""
+        source = self.source_of(file_name)
+        if source is None or not source.evidence:
+            return False
+        found = self.pieces_in(file_name, text)
+        return len(found) == len(source.evidence) if self.evidence_mode == "all" else bool(found)
+
+
+def load_checker(path: Path = CHECKER_PATH) -> ModuleType:
+    """eval/check_questions.py as a module (it lives beside the data, outside the package)."""
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"question checker {path} not found: `rag eval` runs from a checkout of the project "
+            "(pip install -e .), where eval/ sits beside rag/"
+        )
+    name = "check_questions"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_questions(
+    transcripts_dir: Path, questions_file: Path = QUESTIONS_FILE, ids: Iterable[str] | None = None
+) -> list[GoldQuestion]:
+    """The validated question set with evidence resolved per shipped transcript file.
+
+    `ids` keeps only those questions, in file order (for quick runs and tests).
+    """
+    checker = load_checker()
+    questions = checker.load_eval_set(questions_file, transcripts_dir)
+    wanted = set(ids) if ids is not None else None
+    if wanted is not None:
+        unknown = wanted - {q.id for q in questions}
+        if unknown:
+            raise ValueError(
+                f"unknown question ids {sorted(unknown)}; the set has q001-q{len(questions):03d}"
+            )
+        questions = [q for q in questions if q.id in wanted]
+    paths = checker.find_transcripts(transcripts_dir, checker.SOURCE_QUARTERS)
+    texts, _ = checker.load_clean_transcripts(transcripts_dir)
+    result = []
+    for q in questions:
+        sources = []
+        for original in q.gold_sources:
+            flat = canonical(texts[original])
+            sources.append(
+                GoldSource(
+                    names=frozenset({original, paths[original].name}),
+                    quarter=checker.SOURCE_QUARTERS[original],
+                    evidence=tuple(e for e in q.evidence if canonical(e) in flat),
+                )
+            )
+        result.append(
+            GoldQuestion(
+                id=q.id,
+                question=q.question,
+                language=q.language,
+                categories=tuple(q.categories),
+                answerable=q.answerable,
+                speaker=q.speaker,
+                asker=q.asker,
+                evidence=tuple(q.evidence),
+                evidence_mode=q.evidence_mode,
+                sources=tuple(sources),
+                note=q.note,
+            )
+        )
+    return result
