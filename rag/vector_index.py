@@ -1,0 +1,347 @@
+"""The dense half of retrieval: a FAISS index over L2-normalised chunk vectors (inner product = cosine).
+
+Ids are row positions 0..n-1 of the chunk store, which the caller keeps. Filters (speaker, quarter,
+company) arrive as a sorted array of allowed row ids and are applied before ranking, so a filtered
+query still gets its top k whenever k allowed rows exist.
+
+Defaults below were chosen with `bench/faiss_scale.py` (384-d clustered synthetic vectors, one faiss
+thread, on a shared 2-core machine); the report of that run is quoted where each constant is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import faiss as faiss_typed
+import numpy as np
+
+from rag.errors import IndexUnavailable
+
+# The stubs bundled with faiss-cpu 1.15 lack SearchParametersHNSW, RandomGenerator, HNSW.rng and the
+# Python-side selector constructors, so the module is used untyped.
+faiss: Any = faiss_typed
+
+INDEX_FILE = "vectors.faiss"
+CHECKSUM_FILE = "vectors.faiss.sha256"  # `sha256sum -c` format
+REBUILD_HINT = "run `rag build --force` to rebuild the index"
+
+# Up to this many rows the index is exact (IndexFlatIP): one query scans 100k x 384 floats in
+# ~15-25 ms on one core, well inside the 50 ms budget, builds instantly and has recall 1.
+# Above it an exhaustive scan grows linearly (~220 ms at 1M), so an HNSW graph takes over.
+EXACT_MAX_ROWS = 100_000
+
+# HNSW over IVF: measured at 100k and 1M (see the report in bench/faiss_scale.py), HNSW reached the
+# recall target without training and keeps a contiguous flat copy of the vectors (its storage), which
+# the exact filtered path below reuses instead of holding a second 1.5 GB copy at 1M rows.
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 40
+HNSW_EF_SEARCH = 64
+HNSW_LEVEL_SEED = 12345  # the level of each inserted vector is drawn from this seed: same input, same graph
+
+# A filter allowing at most this many rows is answered exactly by scoring only those rows (IDSelectorArray
+# over the flat vectors costs ~1 us per allowed row: ~20 ms for 20k). Larger allowed sets go through HNSW
+# with the selector and efSearch raised by 1/selectivity, up to FILTER_EF_SEARCH_MAX.
+FILTER_EXACT_MAX_ROWS = 30_000
+FILTER_EF_SEARCH_MAX = 1024
+
+_NORM_TOLERANCE = 1e-3
+_KINDS = ("flat", "hnsw")
+
+
+def choose_index_kind(count: int, *, exact_max_rows: int = EXACT_MAX_ROWS) -> str:
+    """ "flat" (exact) up to `exact_max_rows` rows, "hnsw" above."""
+    if count < 0:
+        raise ValueError(f"row count must be >= 0, got {count}")
+    return "flat" if count <= exact_max_rows else "hnsw"
+
+
+class VectorIndex:
+    """A FAISS index of unit vectors whose ids are row positions; search one query at a time."""
+
+    def __init__(self, index: Any, kind: str) -> None:
+        self._index = index
+        self.kind = kind
+        self.dimension = int(index.d)
+        # The exact scorer: the index itself when flat, the HNSW graph's own vector storage otherwise.
+        self._flat: Any = index if kind == "flat" else faiss.downcast_index(index.storage)
+        if kind == "hnsw":
+            self.hnsw_m = int(index.hnsw.nb_neighbors(1))
+            self.hnsw_ef_construction = int(index.hnsw.efConstruction)
+            self.hnsw_ef_search = HNSW_EF_SEARCH
+
+    @property
+    def count(self) -> int:
+        return int(self._index.ntotal)
+
+    @classmethod
+    def build(
+        cls, vectors: np.ndarray, *, kind: str | None = None, exact_max_rows: int = EXACT_MAX_ROWS
+    ) -> VectorIndex:
+        """Index `vectors` (n, d) as rows 0..n-1; `kind` None picks by size with choose_index_kind."""
+        matrix = _as_unit_rows(vectors, "vectors")
+        n, dimension = matrix.shape
+        kind = choose_index_kind(n, exact_max_rows=exact_max_rows) if kind is None else kind
+        if kind == "flat":
+            index = faiss.IndexFlatIP(dimension)
+        elif kind == "hnsw":
+            index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            index.hnsw.efSearch = HNSW_EF_SEARCH
+            index.hnsw.rng = faiss.RandomGenerator(HNSW_LEVEL_SEED)
+        else:
+            raise ValueError(f"unknown index kind {kind!r}; allowed: {', '.join(_KINDS)} or None")
+        built = cls(index, kind)
+        built.add(matrix)
+        return built
+
+    def add(self, vectors: np.ndarray) -> None:
+        """Append rows; their ids continue after the existing ones (count, count+1, ...)."""
+        matrix = _as_unit_rows(vectors, "vectors", dimension=self.dimension)
+        if len(matrix):
+            self._index.add(matrix)
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) of the k rows most similar to `query`, best first, only among `allowed` if given.
+
+        `allowed` is a sorted array of distinct row ids. Fewer than k results only when fewer rows
+        (or allowed rows) exist; never -1 ids or padding.
+        """
+        q = self._as_query(query)
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+            raise ValueError(f"k must be a positive integer, got {k!r}")
+        k = int(k)
+        if allowed is None:
+            return self._search_all(q, min(k, self.count))
+        rows = self._as_allowed(allowed)
+        k = min(k, len(rows))
+        if k == 0:
+            return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
+        if self.kind == "flat" or len(rows) <= FILTER_EXACT_MAX_ROWS:
+            return self._exact_among(q, k, rows)
+        return self._approximate_among(q, k, rows)
+
+    def describe(self) -> dict[str, Any]:
+        """Kind and parameters, for the index manifest."""
+        info: dict[str, Any] = {
+            "library": f"faiss-cpu {faiss.__version__}",
+            "kind": self.kind,
+            "metric": "inner_product",
+            "dimension": self.dimension,
+            "count": self.count,
+            "filter_exact_max_rows": FILTER_EXACT_MAX_ROWS,
+        }
+        if self.kind == "hnsw":
+            info |= {
+                "hnsw_m": self.hnsw_m,
+                "hnsw_ef_construction": self.hnsw_ef_construction,
+                "hnsw_ef_search": self.hnsw_ef_search,
+                "filter_ef_search_max": FILTER_EF_SEARCH_MAX,
+            }
+        return info
+
+    def save(self, folder: Path) -> None:
+        """Write vectors.faiss and its checksum into `folder`, each replaced atomically."""
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / INDEX_FILE
+        temporary = _temporary_path(folder, INDEX_FILE)
+        try:
+            faiss.write_index(self._index, str(temporary))
+            _fsync_file(temporary)
+            digest = _sha256(temporary)
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
+        _write_text_atomically(folder / CHECKSUM_FILE, f"{digest}  {INDEX_FILE}\n")
+        _fsync_folder(folder)
+
+    @classmethod
+    def load(cls, folder: Path, *, expected_dimension: int, expected_count: int) -> VectorIndex:
+        """Read an index saved by `save`; IndexUnavailable if it is missing, damaged or does not match."""
+        path = folder / INDEX_FILE
+        if not path.is_file():
+            raise IndexUnavailable(f"the vector index {path} is missing; {REBUILD_HINT}")
+        _verify_checksum(folder, path)
+        try:
+            index = faiss.read_index(str(path))
+        except (RuntimeError, MemoryError) as err:
+            raise IndexUnavailable(
+                f"the vector index {path} is unreadable ({_faiss_reason(err)}); {REBUILD_HINT}"
+            ) from err
+        kind = _kind_of(index)
+        if kind is None or index.metric_type != faiss.METRIC_INNER_PRODUCT:
+            raise IndexUnavailable(
+                f"the vector index {path} is a {type(index).__name__} with metric {index.metric_type}, "
+                f"not an inner-product {' or '.join(_KINDS)} index; {REBUILD_HINT}"
+            )
+        if index.d != expected_dimension:
+            raise IndexUnavailable(
+                f"the vector index {path} holds {index.d}-dimensional vectors but the manifest says "
+                f"{expected_dimension}; {REBUILD_HINT}"
+            )
+        if index.ntotal != expected_count:
+            raise IndexUnavailable(
+                f"the vector index {path} holds {index.ntotal} vectors but there are {expected_count} "
+                f"chunks; {REBUILD_HINT}"
+            )
+        loaded = cls(index, kind)
+        loaded._check_sample_norms(path)
+        return loaded
+
+    def _search_all(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if k == 0:
+            return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
+        if self.kind == "flat":
+            return _valid(*self._flat.search(q, k))
+        params = faiss.SearchParametersHNSW(efSearch=max(self.hnsw_ef_search, k))
+        scores, ids = _valid(*self._index.search(q, k, params=params))
+        if len(ids) < k:  # the graph could not reach k rows: fall back to the exact scan
+            return _valid(*self._flat.search(q, k))
+        return scores, ids
+
+    def _exact_among(self, q: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # IndexFlat scores only the listed ids for an IDSelectorArray (cost ~ len(rows), not count)
+        params = faiss.SearchParameters(sel=faiss.IDSelectorArray(rows))
+        return _valid(*self._flat.search(q, k, params=params))
+
+    def _approximate_among(self, q: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mask = np.zeros(self.count, dtype=bool)
+        mask[rows] = True
+        selector = faiss.IDSelectorBitmap(np.packbits(mask, bitorder="little"))
+        # The graph walk still visits filtered-out rows, so widen the beam by 1/selectivity.
+        widened = math.ceil(self.hnsw_ef_search * self.count / len(rows))
+        ef = min(FILTER_EF_SEARCH_MAX, max(widened, k))
+        params = faiss.SearchParametersHNSW(efSearch=ef, sel=selector)
+        scores, ids = _valid(*self._index.search(q, k, params=params))
+        if len(ids) < k:
+            return self._exact_among(q, k, rows)
+        return scores, ids
+
+    def _as_query(self, query: np.ndarray) -> np.ndarray:
+        q = np.asarray(query, dtype=np.float32)
+        if q.ndim == 2 and q.shape[0] == 1:
+            q = q[0]
+        if q.shape != (self.dimension,):
+            raise ValueError(
+                f"query must be one vector of shape ({self.dimension},) or (1, {self.dimension}), "
+                f"got shape {np.shape(query)}"
+            )
+        norm = float(np.linalg.norm(q))
+        if not math.isfinite(norm) or norm == 0.0:
+            raise ValueError(f"query vector has norm {norm}; it must be finite and non-zero")
+        return (q / norm).reshape(1, -1)
+
+    def _as_allowed(self, allowed: np.ndarray) -> np.ndarray:
+        rows = np.asarray(allowed)
+        if rows.ndim != 1 or not (rows.size == 0 or np.issubdtype(rows.dtype, np.integer)):
+            raise ValueError(f"allowed must be a 1-d array of integer row ids, got {rows.dtype} {rows.shape}")
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        if rows.size and (rows[0] < 0 or rows[-1] >= self.count):
+            raise ValueError(f"allowed row ids must be in 0..{self.count - 1}, got {rows[0]}..{rows[-1]}")
+        if rows.size > 1 and not np.all(rows[1:] > rows[:-1]):
+            raise ValueError("allowed row ids must be sorted ascending without repeats")
+        return rows
+
+    def _check_sample_norms(self, path: Path) -> None:
+        """Cheap corruption check: evenly spaced stored rows must still be unit vectors."""
+        if self.count == 0:
+            return
+        picks = np.unique(np.linspace(0, self.count - 1, num=min(self.count, 256)).astype(np.int64))
+        norms = np.linalg.norm(self._flat.reconstruct_batch(picks), axis=1)
+        bad = np.flatnonzero(~(np.abs(norms - 1.0) <= _NORM_TOLERANCE))
+        if bad.size:
+            raise IndexUnavailable(
+                f"the vector index {path} is corrupt (row {int(picks[bad[0]])} has norm "
+                f"{float(norms[bad[0]]):.4g}, expected 1); {REBUILD_HINT}"
+            )
+
+
+def _as_unit_rows(vectors: np.ndarray, name: str, *, dimension: int | None = None) -> np.ndarray:
+    matrix = np.ascontiguousarray(vectors, dtype=np.float32)
+    if matrix.ndim != 2 or (dimension is not None and matrix.shape[1] != dimension):
+        wanted = f"(n, {dimension})" if dimension is not None else "(n, d)"
+        raise ValueError(f"{name} must be a 2-d array of shape {wanted}, got shape {np.shape(vectors)}")
+    if matrix.shape[1] == 0:
+        raise ValueError(f"{name} must have at least one dimension, got shape {matrix.shape}")
+    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))  # no (n, d) temporary
+    bad = np.flatnonzero(~(np.abs(norms - 1.0) <= _NORM_TOLERANCE))
+    if bad.size:
+        raise ValueError(
+            f"{name} row {int(bad[0])} has L2 norm {float(norms[bad[0]]):.4g}; rows must be L2-normalised "
+            f"(within {_NORM_TOLERANCE}) so that inner product is cosine"
+        )
+    return matrix
+
+
+def _valid(scores: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    keep = ids[0] >= 0
+    return scores[0][keep], ids[0][keep].astype(np.int64)
+
+
+def _kind_of(index: Any) -> str | None:
+    if isinstance(index, faiss.IndexHNSWFlat):
+        return "hnsw"
+    if isinstance(index, faiss.IndexFlat):
+        return "flat"
+    return None
+
+
+def _faiss_reason(err: BaseException) -> str:
+    """The useful tail of a faiss C++ error ("read error in ...: 0 != 1"), without the source location."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text.split("Error: ", 1)[-1] if "Error: " in text else text
+
+
+def _temporary_path(folder: Path, name: str) -> Path:
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    os.close(handle)
+    return Path(temporary)
+
+
+def _write_text_atomically(target: Path, text: str) -> None:
+    temporary = _temporary_path(target.parent, target.name)
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        _fsync_file(temporary)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_folder(folder: Path) -> None:
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _verify_checksum(folder: Path, path: Path) -> None:
+    checksum_path = folder / CHECKSUM_FILE
+    try:
+        recorded = checksum_path.read_text(encoding="utf-8").split()[0]
+    except (FileNotFoundError, IndexError, UnicodeDecodeError) as err:
+        raise IndexUnavailable(f"the checksum {checksum_path} is missing or empty; {REBUILD_HINT}") from err
+    if _sha256(path) != recorded:
+        raise IndexUnavailable(
+            f"the vector index {path} does not match its checksum (truncated or corrupt); {REBUILD_HINT}"
+        )

@@ -1,0 +1,230 @@
+"""The FAISS vector index: exact and HNSW search, filters applied before ranking, and a safe on-disk form."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pytest
+
+from rag import vector_index
+from rag.errors import IndexUnavailable
+from rag.vector_index import INDEX_FILE, VectorIndex, choose_index_kind
+
+DIMENSION = 32
+ROWS = 2000
+
+
+def unit_rows(count: int, seed: int) -> np.ndarray:
+    """Unit vectors around 30 cluster centres, so neighbours are meaningful but not trivial."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((30, DIMENSION))
+    rows = centres[rng.integers(0, 30, count)] + 0.6 * rng.standard_normal((count, DIMENSION))
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def true_top(vectors: np.ndarray, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
+    rows = np.arange(len(vectors)) if allowed is None else allowed
+    scores = vectors[rows] @ query
+    return rows[np.argsort(-scores, kind="stable")[:k]]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_faiss_thread() -> Iterator[None]:
+    """OpenMP threads spin-wait for each other: on a busy 2-core machine that makes tiny builds 10x slower."""
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    yield
+    faiss.omp_set_num_threads(previous)
+
+
+@pytest.fixture(scope="module")
+def vectors() -> np.ndarray:
+    return unit_rows(ROWS, seed=1)
+
+
+@pytest.fixture(scope="module")
+def queries() -> np.ndarray:
+    return unit_rows(20, seed=2)
+
+
+@pytest.fixture(scope="module")
+def hnsw_index(vectors: np.ndarray) -> VectorIndex:
+    return VectorIndex.build(vectors, kind="hnsw")
+
+
+@pytest.fixture(scope="module", params=["flat", "hnsw"])
+def index(request: pytest.FixtureRequest, vectors: np.ndarray, hnsw_index: VectorIndex) -> VectorIndex:
+    return hnsw_index if request.param == "hnsw" else VectorIndex.build(vectors, kind="flat")
+
+
+def test_exact_search_returns_the_true_nearest_neighbours(vectors: np.ndarray, queries: np.ndarray) -> None:
+    index = VectorIndex.build(vectors)
+    assert index.kind == "flat"
+    for query in queries:
+        scores, ids = index.search(query, 10)
+        assert ids.tolist() == true_top(vectors, query, 10).tolist()
+        assert np.allclose(scores, vectors[ids] @ query, atol=1e-5)
+        assert np.all(np.diff(scores) <= 1e-6)  # best first
+
+
+def test_hnsw_finds_nearly_all_true_neighbours(
+    hnsw_index: VectorIndex, vectors: np.ndarray, queries: np.ndarray
+) -> None:
+    found = [len(set(hnsw_index.search(q, 10)[1]) & set(true_top(vectors, q, 10))) for q in queries]
+    assert sum(found) / (10 * len(queries)) >= 0.95
+
+
+def test_filter_restricts_results_to_allowed_rows_and_still_returns_k(
+    index: VectorIndex, vectors: np.ndarray, queries: np.ndarray
+) -> None:
+    allowed = np.arange(7, ROWS, 97, dtype=np.int64)  # 21 scattered rows, mostly far from any query
+    for query in queries:
+        scores, ids = index.search(query, 10, allowed)
+        assert len(ids) == 10
+        assert set(ids.tolist()) <= set(allowed.tolist())
+        assert ids.tolist() == true_top(vectors, query, 10, allowed).tolist()
+
+
+def test_large_filters_use_the_graph_and_still_return_k_allowed_rows(
+    monkeypatch: pytest.MonkeyPatch, hnsw_index: VectorIndex, vectors: np.ndarray, queries: np.ndarray
+) -> None:
+    monkeypatch.setattr(vector_index, "FILTER_EXACT_MAX_ROWS", 100)  # force the HNSW + selector path
+    allowed = np.flatnonzero(np.arange(ROWS) % 5 == 3).astype(np.int64)  # 400 rows, 20 %
+    found = 0
+    for query in queries:
+        _, ids = hnsw_index.search(query, 10, allowed)
+        assert len(ids) == 10 and np.all(ids % 5 == 3)
+        found += len(set(ids) & set(true_top(vectors, query, 10, allowed)))
+    assert found / (10 * len(queries)) >= 0.95
+
+
+def test_k_larger_than_the_allowed_set_returns_all_allowed_rows_and_nothing_else(
+    index: VectorIndex, queries: np.ndarray
+) -> None:
+    allowed = np.array([3, 500, 1200, 1999], dtype=np.int64)
+    scores, ids = index.search(queries[0], 50, allowed)
+    assert sorted(ids.tolist()) == allowed.tolist()
+    assert len(scores) == 4 and np.all(np.diff(scores) <= 1e-6)
+
+
+def test_k_larger_than_the_index_returns_every_row_once(queries: np.ndarray) -> None:
+    small = unit_rows(12, seed=3)
+    for kind in ("flat", "hnsw"):
+        _, ids = VectorIndex.build(small, kind=kind).search(queries[0], 100)
+        assert sorted(ids.tolist()) == list(range(12))
+
+
+def test_an_empty_allowed_set_returns_nothing(index: VectorIndex, queries: np.ndarray) -> None:
+    scores, ids = index.search(queries[0], 5, np.empty(0, dtype=np.int64))
+    assert len(scores) == 0 and len(ids) == 0
+
+
+def test_unsorted_or_out_of_range_allowed_ids_are_rejected(index: VectorIndex, queries: np.ndarray) -> None:
+    with pytest.raises(ValueError, match="sorted"):
+        index.search(queries[0], 5, np.array([9, 4], dtype=np.int64))
+    with pytest.raises(ValueError, match=f"0..{ROWS - 1}"):
+        index.search(queries[0], 5, np.array([4, ROWS], dtype=np.int64))
+
+
+def test_vectors_that_are_not_unit_length_are_rejected() -> None:
+    rows = unit_rows(10, seed=4)
+    rows[6] *= 2
+    with pytest.raises(ValueError, match="row 6 has L2 norm 2"):
+        VectorIndex.build(rows)
+
+
+def test_save_and_load_round_trip_keeps_results_and_parameters(
+    index: VectorIndex, queries: np.ndarray, tmp_path: Path
+) -> None:
+    index.save(tmp_path)
+    loaded = VectorIndex.load(tmp_path, expected_dimension=DIMENSION, expected_count=ROWS)
+    assert loaded.describe() == index.describe()
+    allowed = np.arange(0, ROWS, 3, dtype=np.int64)
+    for query in queries[:5]:
+        assert loaded.search(query, 10)[1].tolist() == index.search(query, 10)[1].tolist()
+        assert loaded.search(query, 10, allowed)[1].tolist() == index.search(query, 10, allowed)[1].tolist()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # no temporaries left
+
+
+@pytest.fixture
+def saved(hnsw_index: VectorIndex, tmp_path: Path) -> Path:
+    hnsw_index.save(tmp_path)
+    return tmp_path
+
+
+def test_a_truncated_file_is_unavailable_and_says_to_rebuild(saved: Path) -> None:
+    path = saved / INDEX_FILE
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(IndexUnavailable, match=r"rag build --force"):
+        VectorIndex.load(saved, expected_dimension=DIMENSION, expected_count=ROWS)
+
+
+def test_a_truncated_file_is_caught_by_faiss_even_when_its_checksum_was_rewritten(saved: Path) -> None:
+    path = saved / INDEX_FILE
+    path.write_bytes(path.read_bytes()[:-100])
+    digest = vector_index._sha256(path)
+    (saved / vector_index.CHECKSUM_FILE).write_text(f"{digest}  {INDEX_FILE}\n")
+    with pytest.raises(IndexUnavailable, match=r"unreadable .*rag build --force"):
+        VectorIndex.load(saved, expected_dimension=DIMENSION, expected_count=ROWS)
+
+
+def test_a_flipped_byte_is_detected(saved: Path) -> None:
+    path = saved / INDEX_FILE
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexUnavailable, match=r"checksum.*rag build --force"):
+        VectorIndex.load(saved, expected_dimension=DIMENSION, expected_count=ROWS)
+
+
+def test_a_missing_file_is_unavailable_and_says_to_rebuild(tmp_path: Path) -> None:
+    with pytest.raises(IndexUnavailable, match=r"missing; run `rag build --force`"):
+        VectorIndex.load(tmp_path, expected_dimension=DIMENSION, expected_count=ROWS)
+
+
+def test_a_dimension_mismatch_is_unavailable_and_says_to_rebuild(saved: Path) -> None:
+    with pytest.raises(IndexUnavailable, match=r"32-dimensional .* says 384; run `rag build --force`"):
+        VectorIndex.load(saved, expected_dimension=384, expected_count=ROWS)
+
+
+def test_a_count_mismatch_is_unavailable_and_says_to_rebuild(saved: Path) -> None:
+    with pytest.raises(
+        IndexUnavailable, match=rf"{ROWS} vectors but there are {ROWS + 1} .*rag build --force"
+    ):
+        VectorIndex.load(saved, expected_dimension=DIMENSION, expected_count=ROWS + 1)
+
+
+def test_rows_added_after_load_continue_the_ids(saved: Path) -> None:
+    loaded = VectorIndex.load(saved, expected_dimension=DIMENSION, expected_count=ROWS)
+    extra = unit_rows(5, seed=9)
+    loaded.add(extra)
+    assert loaded.count == ROWS + 5
+    for offset, row in enumerate(extra):
+        _, ids = loaded.search(row, 1)
+        assert ids.tolist() == [ROWS + offset]
+    _, ids = loaded.search(extra[2], 3, np.array([5, ROWS + 2], dtype=np.int64))
+    assert ids.tolist() == [ROWS + 2, 5]
+
+
+def test_the_kind_switches_from_exact_to_hnsw_above_the_threshold(vectors: np.ndarray) -> None:
+    assert choose_index_kind(vector_index.EXACT_MAX_ROWS) == "flat"
+    assert choose_index_kind(vector_index.EXACT_MAX_ROWS + 1) == "hnsw"
+    below = VectorIndex.build(vectors[:1000], exact_max_rows=1000)
+    above = VectorIndex.build(vectors[:1001], exact_max_rows=1000)
+    assert below.describe()["kind"] == "flat"
+    described = above.describe()
+    assert described["kind"] == "hnsw"
+    assert described["hnsw_m"] == vector_index.HNSW_M
+    assert described["hnsw_ef_construction"] == vector_index.HNSW_EF_CONSTRUCTION
+    assert described["count"] == 1001 and described["dimension"] == DIMENSION
+
+
+def test_building_twice_from_the_same_vectors_gives_identical_files(
+    hnsw_index: VectorIndex, vectors: np.ndarray, tmp_path: Path
+) -> None:
+    hnsw_index.save(tmp_path / "a")
+    VectorIndex.build(vectors, kind="hnsw").save(tmp_path / "b")
+    assert (tmp_path / "a" / INDEX_FILE).read_bytes() == (tmp_path / "b" / INDEX_FILE).read_bytes()
