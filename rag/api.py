@@ -147,6 +147,7 @@ class QueryEngine:
             "quarter": list(request.quarters),
             "company": list(request.companies),
             "asks_who_asked": request.asks_who_asked,
+            "compares_quarters": request.compares_quarters,
         }
         terms = self.question_terms(question)
         hits: list[Hit] = []

@@ -8,6 +8,7 @@ from rag.answers import Answer, Citation
 from rag.chunking import split_sentences
 from rag.chunks import Chunk
 from rag.evidence import Abstention
+from rag.numbers import claims
 from rag.retrieve import Hit
 from rag.terms import Term
 
@@ -26,10 +27,21 @@ def _bigrams(text: str) -> set[str]:
     return {cjk[i : i + 2] for i in range(len(cjk) - 1)}
 
 
-def _sentence_score(sentence: str, terms: list[Term], question_bigrams: set[str], numbers: set[str]) -> float:
+_ASKS_FOR_A_NUMBER = re.compile(
+    r"多少|几|how (?:much|many|big|fast)|what (?:is|was|were|are) (?:the )?(?:\w+ ){0,3}"
+    r"(?:guidance|range|revenue|growth|rate|number|capex|outlook|expense|margin|count)|指引|增速|增长率|区间|范围",
+    re.I,
+)
+
+
+def _sentence_score(
+    sentence: str, terms: list[Term], question_bigrams: set[str], numbers: set[str], wants_number: bool
+) -> float:
     score = sum(2.0 for t in terms if t.found_in(sentence))
     score += 0.5 * len(question_bigrams & _bigrams(sentence))
     score += sum(1.0 for n in numbers if n in sentence)
+    if wants_number and score > 0 and any(q.kind in ("currency", "percent") for q in claims(sentence)):
+        score += 2.0
     return score
 
 
@@ -38,12 +50,32 @@ def pick_sentences(chunk: Chunk, question: str, terms: list[Term]) -> tuple[list
     sentences = [s.strip() for s in split_sentences(chunk.text) if len(s.strip()) > 1]
     question_bigrams = _bigrams(question)
     numbers = set(_NUMBER.findall(question)) - {m for m in _NUMBER.findall(question) if len(m) == 4}
-    scored = [(_sentence_score(s, terms, question_bigrams, numbers), i) for i, s in enumerate(sentences)]
+    wants_number = bool(_ASKS_FOR_A_NUMBER.search(question))
+    scored = [(_sentence_score(s, terms, question_bigrams, numbers, wants_number), i) for i, s in enumerate(sentences)]
     best = sorted(scored, key=lambda item: (-item[0], item[1]))[:MAX_SENTENCES_PER_PASSAGE]
     if not best or best[0][0] == 0:
         return sentences[:1], 0.0
     chosen = sorted(i for score, i in best if score > 0)
     return [sentences[i] for i in chosen], best[0][0]
+
+
+def choose_quoted(picks: list[tuple[Hit, list[str], float]], *, asks_who_asked: bool) -> list[tuple[Hit, list[str], float]]:
+    """The passages to quote: best sentence matches first, ties by retrieval rank; an analyst's
+    question is quoted for "who asked" questions, otherwise only when no answer matches as well."""
+
+    def priority(item: tuple[int, tuple[Hit, list[str], float]]) -> tuple[float, int]:
+        rank, (hit, _, match) = item
+        echo = hit.chunk.kind == "question" and not asks_who_asked
+        return (-(match - (1.5 if echo else 0.0)), rank)
+
+    ranked = sorted(enumerate(picks), key=priority)
+    chosen = [pick for _, pick in ranked if pick[2] > 0][:MAX_QUOTED_PASSAGES]
+    if not chosen:
+        chosen = [picks[0]]
+    order = {id(p): i for i, p in enumerate(picks)}
+    if asks_who_asked:
+        return sorted(chosen, key=lambda p: order[id(p)])
+    return chosen
 
 
 def _attribution(chunk: Chunk, chinese: bool) -> str:
@@ -62,21 +94,23 @@ def _attribution(chunk: Chunk, chinese: bool) -> str:
 
 
 def extractive_answer(question: str, hits: list[Hit], terms: list[Term], filters: dict[str, object]) -> Answer:
+    """Quoted sentences with [n] markers; the quoted passages are cited first (in time order when the
+    question compares quarters), then the other retrieved passages."""
     chinese = is_chinese(question)
     picks = [(hit, *pick_sentences(hit.chunk, question, terms)) for hit in hits]
-    quoted = [p for i, p in enumerate(picks) if i == 0 or p[2] > 0][:MAX_QUOTED_PASSAGES]
-    quoted_ids = {hit.chunk.id: sentences for hit, sentences, _ in quoted}
-    citations = [
-        Citation.from_chunk(n, hit.chunk, hit.score, tuple(quoted_ids.get(hit.chunk.id, ())))
-        for n, hit in enumerate(hits, start=1)
-    ]
+    quoted = choose_quoted(picks, asks_who_asked=bool(filters.get("asks_who_asked")))
+    if filters.get("compares_quarters"):
+        quoted = sorted(quoted, key=lambda p: p[0].chunk.quarter)
+    quoted_ids = {hit.chunk.id for hit, _, _ in quoted}
+    ordered = [(hit, tuple(sentences)) for hit, sentences, _ in quoted]
+    ordered += [(hit, ()) for hit in hits if hit.chunk.id not in quoted_ids]
+    citations = [Citation.from_chunk(n, hit.chunk, hit.score, used) for n, (hit, used) in enumerate(ordered, start=1)]
     lines: list[str] = []
-    for n, hit in enumerate(hits, start=1):
-        sentences = quoted_ids.get(hit.chunk.id)
-        if sentences is None:
+    for n, (hit, used) in enumerate(ordered, start=1):
+        if not used:
             continue
         lines.append(f"{_attribution(hit.chunk, chinese)} [{n}]:")
-        lines.extend(f"“{s}” [{n}]" for s in sentences)
+        lines.extend(f"“{sentence}” [{n}]" for sentence in used)
     return Answer(question=question, text="\n".join(lines), citations=citations, abstained=False, filters=filters)
 
 
