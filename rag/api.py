@@ -16,6 +16,7 @@ from rag.question import (
     SearchRequest,
     asks_about_management,
     check_question,
+    mask_quarters,
     people_in_text,
     quarters_in_text,
     resolve_company_filter,
@@ -111,7 +112,7 @@ class QueryEngine:
     def without_names(self, question: str) -> str:
         """The question with people, firms, roles and company names blanked out (the filters carry them)."""
         ignore = sorted(self._names_to_ignore(), key=len, reverse=True)
-        masked = question
+        masked = mask_quarters(question)
         for start, end, _ in reversed(find_aliases(question, [(a, True) for a in ignore])):
             masked = masked[:start] + " " + masked[end:]
         return masked

@@ -68,6 +68,13 @@ def normalize_quarter(value: str) -> str | None:
     return None
 
 
+def mask_quarters(text: str) -> str:
+    """The text with quarter and year mentions blanked out (they are filters, not topic words)."""
+    for pattern in (*_QUARTER_PATTERNS, _YEAR_RANGE, _YEAR):
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    return text
+
+
 def quarters_in_text(text: str, known: list[str]) -> tuple[list[str], bool]:
     """Quarters the question names (explicitly, by year, or by a year range), and whether it compares."""
     found: list[str] = []
