@@ -16,7 +16,7 @@ from rag.answers import Answer, Citation
 # "[3]", "[1][2]" and "[1, 2]" all cite; each number becomes its own link.
 _MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\]")
 _SENTENCE_END = "。！？!?.;；\n"
-_EXCERPT_MAX = 480  # a passage longer than this shows an excerpt and the whole turn under <details>
+_EXCERPT_MAX = 320  # characters (mostly CJK); a longer passage shows an excerpt, the whole turn in <details>
 _FILTER_NAMES = (("speaker", "speaker"), ("quarter", "quarter"), ("company", "company"))
 
 
@@ -172,11 +172,15 @@ def excerpt_bounds(text: str, highlights: Iterable[str]) -> tuple[int, int]:
         return 0, len(text)
     spans = _highlight_spans(text, highlights)
     if not spans:
-        return 0, _snap_forward(text, _EXCERPT_MAX - 80, _EXCERPT_MAX)
+        return 0, _snap_forward(text, _EXCERPT_MAX - 100, _EXCERPT_MAX)
     first_start, first_end = spans[0]
     last_end = max(e for s, e in spans if s - first_start < _EXCERPT_MAX)
-    start = _snap_back(text, first_start, max(0, first_start - 120))
+    start = _snap_back(text, first_start, max(0, first_start - 80))
     end = _snap_forward(text, max(last_end, first_end), max(last_end, start + _EXCERPT_MAX))
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
     return start, end
 
 

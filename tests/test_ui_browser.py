@@ -1,0 +1,124 @@
+"""The chat page in a real browser, served by `ui.app.serve()` on the real index with the real `ask()`."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+from ui_fixtures import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+ANSWER_TIMEOUT = 120_000  # ms; the first question also loads the embedding model
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def ask(page: Page, question: str) -> Locator:
+    """Type a question, press Enter and return the finished reply (an answer or an error notice)."""
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    reply = page.locator("#chat .answer.final, #chat .notice.error").last
+    reply.wait_for(state="visible", timeout=ANSWER_TIMEOUT)
+    return reply
+
+
+def choose(page: Page, elem_id: str, option: str) -> None:
+    """Pick `option` in one of the filter dropdowns."""
+    page.locator(f"#{elem_id} input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(page.locator(f"#{elem_id} input")).to_have_value(option)
+
+
+def cards(page: Page) -> Locator:
+    return page.locator("#sources .source-card")
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"ui-{name}.png"), full_page=True)
+
+
+def test_first_screen_offers_english_and_chinese_examples(ui_page: Page):
+    for example in (
+        "What did Susan say about MTIA?",
+        "Who asked about smart glasses?",
+        "2023 年资本支出指引是多少?",
+    ):
+        expect(ui_page.locator("#chat").get_by_text(example, exact=True)).to_be_visible()
+    expect(ui_page.locator("#mode")).to_be_hidden()  # no LLM endpoint configured for this server
+    shot(ui_page, "first-screen")
+
+
+def test_susan_mtia_answer_cites_susan_li_in_2024q4(ui_page: Page):
+    reply = ask(ui_page, "What did Susan say about MTIA?")
+    expect(reply).to_contain_text("MTIA")
+    susan = (
+        cards(ui_page)
+        .filter(has_text="MTIA")
+        .and_(ui_page.locator('[data-speaker="Susan Li"][data-quarter="2024Q4"]'))
+    )
+    expect(susan.first).to_be_visible()
+    expect(susan.first).to_contain_text("Susan Li")
+    expect(susan.first).to_contain_text("2024Q4")
+    expect(susan.first.locator("mark").first).to_be_visible()  # the sentences the answer used
+    expect(reply.locator(".searched")).to_contain_text("Susan Li")
+
+    marker = reply.locator("a.cite").first
+    target = marker.get_attribute("href")
+    assert target and target.startswith("#src-")
+    marker.click()
+    expect(ui_page.locator(f"#sources {target}")).to_be_in_viewport()
+    shot(ui_page, "mtia")
+
+
+def test_unanswerable_question_shows_the_abstention_notice(ui_page: Page):
+    reply = ask(ui_page, "What did Sheryl Sandberg say about TikTok?")
+    expect(reply.locator(".notice.abstained")).to_be_visible()
+    expect(reply).to_contain_text("No answer found")
+    shot(ui_page, "abstained")
+
+
+def test_speaker_and_quarter_filters_restrict_the_sources(ui_page: Page):
+    choose(ui_page, "filter-speaker", "Susan Li")
+    choose(ui_page, "filter-quarter", "2025Q2")
+    reply = ask(ui_page, "What are the plans for capital expenditures?")
+    expect(reply.locator(".searched")).to_contain_text("Susan Li")
+    expect(reply.locator(".searched")).to_contain_text("2025Q2")
+    expect(cards(ui_page).first).to_be_visible()
+    for card in cards(ui_page).all():
+        assert card.get_attribute("data-speaker") == "Susan Li"
+        assert card.get_attribute("data-quarter") == "2025Q2"
+    shot(ui_page, "filters")
+
+
+def test_chinese_question_renders_chinese_answer_and_sources(ui_page: Page):
+    reply = ask(ui_page, "2023 年资本支出指引是多少?")
+    assert CJK.search(reply.inner_text())
+    expect(cards(ui_page).first).to_be_visible()
+    assert CJK.search(cards(ui_page).first.inner_text())
+    shot(ui_page, "chinese")
+
+
+def test_clicking_an_example_asks_it(ui_page: Page):
+    ui_page.locator("#chat").get_by_text("Who asked about smart glasses?", exact=True).click()
+    reply = ui_page.locator("#chat .answer.final").last
+    reply.wait_for(state="visible", timeout=ANSWER_TIMEOUT)
+    expect(ui_page.locator("#chat")).to_contain_text("Who asked about smart glasses?")
+    expect(cards(ui_page).first).to_be_visible()
+
+
+def test_too_long_question_shows_its_message_not_a_traceback(ui_page: Page):
+    reply = ask(ui_page, "MTIA " * 400)
+    expect(reply).to_have_class(re.compile(r"\berror\b"))
+    assert "Traceback" not in ui_page.content()
+    assert reply.inner_text().strip()
+
+
+def test_markup_in_a_question_is_shown_as_text(ui_page: Page):
+    hostile = '<img src=x onerror="window.__pwned=1"> <b>What</b> did Susan say about **MTIA**?'
+    ask(ui_page, hostile)
+    expect(ui_page.locator("#chat").get_by_text(hostile, exact=False).first).to_be_visible()
+    assert ui_page.locator("#chat img[src='x'], #chat b").count() == 0
+    assert ui_page.evaluate("window.__pwned") is None

@@ -1,0 +1,108 @@
+"""Fixtures for the browser tests: the real UI server on the real index, and headless Chromium.
+
+Chromium is Debian's /usr/bin/chromium driven by Playwright (scripts/install_browser.sh installs it);
+Playwright's own browser downloads are never used.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = PROJECT_ROOT / "artifacts"
+CHROMIUM = Path(os.environ.get("RAG_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SERVER_START_TIMEOUT = 300.0  # loading the index and the embedding model on a cold, shared machine
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_answering(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"UI server exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"UI server did not answer at {url} within {SERVER_START_TIMEOUT:.0f}s")
+
+
+@pytest.fixture(scope="session")
+def ui_server() -> Iterator[str]:
+    """`ui.app.serve()` in a subprocess on a free 127.0.0.1 port, on the project's real index."""
+    port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / "ui-server.log"
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    for var in ("RAG_LLM_BASE_URL", "OPENAI_BASE_URL"):  # the extractive UI, without a mode selector
+        env.pop(var, None)
+    code = f"from ui.app import serve; serve(host='127.0.0.1', port={port})"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_until_answering(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="session")
+def ui_browser() -> Iterator[Browser]:
+    """Headless Debian Chromium through Playwright."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: run scripts/install_browser.sh")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture()
+def ui_page(ui_server: str, ui_browser: Browser) -> Iterator[Page]:
+    """A fresh page (own session, own chat) with the app loaded and ready for a question."""
+    context = ui_browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(ui_server, wait_until="domcontentloaded")
+    page.locator("#question textarea").wait_for(state="visible", timeout=60_000)
+    try:
+        yield page
+    finally:
+        context.close()
