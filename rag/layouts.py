@@ -22,6 +22,7 @@ class RawTurn:
     label: str | None = None  # speaker label as written ("Susan", "李苏珊", "Speaker 1")
     label_firm: str | None = None  # firm written in the label ("摩根大通分析师道格·安慕斯(Doug Anmuth)")
     label_english: str | None = None  # English name written in the label
+    label_title: str | None = None  # title written with the label ("Chief Financial Officer", "Analyst")
     speaker_hint: str | None = None  # canonical name from a manifest hint for this section
     kind: str | None = None  # "question" / "answer" when the layout marks it (Q1/A1)
     section: str | None = None
@@ -118,7 +119,11 @@ def split_sections_qa(text: str, directory: SpeakerDirectory, hints: dict[str, A
         elif qa is not None:
             flush()
             kind = "question" if qa.group("kind") == "Q" else "answer"
-            fields = {"kind": kind, "section": fields.get("section"), "label": f"{qa.group('kind')}{qa.group('n')}"}
+            fields = {
+                "kind": kind,
+                "section": fields.get("section"),
+                "label": f"{qa.group('kind')}{qa.group('n')}",
+            }
             rest = line.text[qa.end() :]
             body.append(Line(rest, line.start + qa.end(), line.end))
         else:
@@ -146,7 +151,11 @@ def find_inline_labels(line: str, directory: SpeakerDirectory) -> list[tuple[int
     """(start, end, label fields) of every speaker label in a line."""
     found: list[tuple[int, int, dict[str, Any]]] = []
     for m in _ANALYST_LABEL.finditer(line):
-        fields = {"label": m.group("name"), "label_firm": m.group("firm").strip(), "label_english": m.group("en").strip()}
+        fields = {
+            "label": m.group("name"),
+            "label_firm": m.group("firm").strip(),
+            "label_english": m.group("en").strip(),
+        }
         found.append((m.start(), m.end(), fields))
     for m in _label_pattern(directory).finditer(line):
         if not any(s <= m.start() < e for s, e, _ in found):
