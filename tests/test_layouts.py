@@ -87,14 +87,13 @@ def test_json_turns_take_roles_and_firms_from_the_participant_list():
 @needs_samples
 def test_chinese_labels_merge_spelling_variants_only_through_the_participant_list():
     _, turns = _sample("tal-2026q2-zh-machine-translated.txt", "TAL Education")
-    by_start = {t.text[:8]: t for t in turns}
     ceo = [t for t in turns if t.speaker == "Zhuangzhuang Peng"]
     assert len(ceo) == 3 and {t.role for t in ceo} == {"CEO"}  # 庄庄鹏, 庄庄彭, Zhuangzhuang Peng
     assert sum(t.speaker == "Operator" for t in turns) == 6  # 接线员 and 操作员
     assert ("Timothy Zhao", "Analyst", "Goldman Sachs") in {(t.speaker, t.role, t.firm) for t in turns}
     yiran = next(t for t in turns if t.speaker == "Yiran Sheng")
     assert (yiran.role, yiran.firm) == ("Analyst", None)  # introduced as "Elsie Sheng": no firm guessed
-    reply = by_start["感谢提问，Timot"]
+    reply = next(t for t in turns if t.text.startswith("感谢提问，Timothy"))
     assert (reply.speaker, reply.kind, reply.attributed) == ("TAL Education management", "answer", False)
     glossary = next(t for t in turns if t.text.startswith("Peiyou:"))
     assert glossary.speaker == "Unattributed"
