@@ -100,7 +100,7 @@ def stream_answer(
                 )
     except Exception as error:  # noqa: BLE001
         _close(stream)
-        yield _fall_back(fallback, _describe(error, settings))
+        yield _fall_back(fallback, _describe(error, settings, midway=bool(parts)))
         return
     yield finish_answer(question, "".join(parts), passages, fallback)
 
@@ -187,13 +187,15 @@ def _delta_content(chunk: Any) -> str:
     return content if isinstance(content, str) else ""
 
 
-def _describe(error: Exception, settings: Settings) -> str:
+def _describe(error: Exception, settings: Settings, *, midway: bool = False) -> str:
     """One line for the notice, naming the failure but never the key."""
     where = settings.llm_base_url or "the default OpenAI endpoint"
     if isinstance(error, GenerationFailed):
         reason = str(error)
     elif isinstance(error, openai.APITimeoutError):
         reason = f"the LLM endpoint {where} did not answer within {settings.llm_timeout:g} s"
+    elif midway and isinstance(error, (openai.APIConnectionError, OSError)):
+        reason = f"the LLM endpoint {where} dropped the connection in the middle of the answer"
     elif isinstance(error, openai.APIConnectionError):
         reason = f"cannot reach the LLM endpoint {where}"
     elif isinstance(error, openai.RateLimitError):

@@ -136,6 +136,8 @@ def _ends_sentence(text: str, i: int) -> bool:
         return False  # decimal point
     if after and not (after.isspace() or after in "[【\"'”’)"):
         return False  # "e.g.x", "U.S.-based", a URL
+    if re.fullmatch(r"\s*(?:\d{1,2}|[A-Za-z])", text[text.rfind("\n", 0, i) + 1 : i]):
+        return False  # a list item's number: "1. Revenue …"
     match = re.search(r"([A-Za-z.]+)$", text[:i])
     word = match.group(1) if match else ""
     # "e.g. ", "U.S. ", "Mr. " are abbreviations, not the end of a sentence.

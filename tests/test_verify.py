@@ -151,3 +151,11 @@ def test_abstention_sentence_needs_no_marker() -> None:
 def test_references_to_passage_numbers_are_not_figures() -> None:
     _, checks, _ = verify_answer("According to passage 2, MTIA serves ranking [2].", CITATIONS)
     assert checks[0].passed
+
+
+def test_list_item_numbers_do_not_split_or_count_as_figures() -> None:
+    text = "1. MTIA serves ranking [2].\n2. Capex is $60-65 billion [1]."
+    assert split_sentences(text) == ["1. MTIA serves ranking [2].", "2. Capex is $60-65 billion [1]."]
+    _, checks, problems = verify_answer(text, CITATIONS)
+    assert problems == []
+    assert [c.passed for c in checks] == [True, True]
