@@ -73,6 +73,20 @@ def test_susan_mtia_answer_cites_susan_li_in_2024q4(ui_page: Page):
     shot(ui_page, "mtia")
 
 
+def test_markers_of_an_earlier_answer_still_lead_to_its_sources(ui_page: Page):
+    ask(ui_page, "What did Susan say about MTIA?")
+    ask(ui_page, "Who asked about smart glasses?")
+    expect(ui_page.locator("#chat .answer.final")).to_have_count(2)
+    first = ui_page.locator("#chat .answer.final").first
+    expect(ui_page.locator("#sources details.earlier")).to_contain_text("What did Susan say about MTIA?")
+    marker = first.locator("a.cite").first
+    target = marker.get_attribute("href")
+    marker.click()
+    expect(ui_page.locator(f"#sources {target}")).to_be_in_viewport()
+    expect(ui_page.locator(f"#sources {target}")).to_contain_text("Susan Li")
+    shot(ui_page, "two-questions")
+
+
 def test_unanswerable_question_shows_the_abstention_notice(ui_page: Page):
     reply = ask(ui_page, "What did Sheryl Sandberg say about TikTok?")
     expect(reply.locator(".notice.abstained")).to_be_visible()

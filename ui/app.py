@@ -11,13 +11,14 @@ import gradio as gr
 from rag.api import catalog
 from rag.settings import Settings
 from ui import render
-from ui.chat import Filters, run_turn
+from ui.chat import Filters, Message, run_turn
 from ui.style import APP_CSS
 
 # Questions answered at once; the rest wait in the queue (Gradio tells them their place).
 # Extractive answers are short CPU bursts, LLM answers mostly wait on the endpoint.
 CONCURRENCY_LIMIT = 4
 QUEUE_MAX_SIZE = 200
+MAX_EARLIER_PANELS = 20  # earlier answers whose sources stay in the page (folded) for their [n] links
 
 EXAMPLES = (
     "What did Susan say about MTIA?",
@@ -49,15 +50,25 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
 
     def respond(
         question: str,
-        history: list[dict[str, Any]] | None,
+        history: list[Message] | None,
+        earlier: list[tuple[str, str]] | None,
         company: str,
         quarter: str,
         speaker: str,
         mode: str,
-    ) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
+    ) -> Iterator[tuple[list[Message], str, str, list[tuple[str, str]]]]:
+        """One chat turn; `earlier` holds this session's previous (question, sources panel) pairs."""
         filters = Filters.from_choices(company, quarter, speaker)
+        earlier = list(earlier or [])
         for view in run_turn(question or "", history or [], filters, mode or "extractive", settings):
-            yield view.history, view.sources, ""
+            if view.sources is None:
+                latest = (
+                    render.render_sources_pending() if view.pending else render.render_sources_placeholder()
+                )
+                yield view.history, render.stack_sources(latest, earlier), "", earlier
+            else:
+                panel = render.stack_sources(view.sources, earlier)
+                yield view.history, panel, "", [(question, view.sources), *earlier][:MAX_EARLIER_PANELS]
 
     with gr.Blocks(title="Earnings-call Q&A", analytics_enabled=False) as app:
         gr.Markdown(
@@ -112,11 +123,12 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                 sources = gr.HTML(
                     render.render_sources_placeholder(), elem_id="sources", js_on_load=None, max_height=640
                 )
+        earlier = gr.State([])
 
         answer_event: dict[str, Any] = {
             "fn": respond,
-            "inputs": [question, chatbot, company, quarter, speaker, mode],
-            "outputs": [chatbot, sources, question],
+            "inputs": [question, chatbot, earlier, company, quarter, speaker, mode],
+            "outputs": [chatbot, sources, question, earlier],
             "concurrency_limit": CONCURRENCY_LIMIT,
             "concurrency_id": "ask",
             "show_progress": "minimal",
@@ -127,7 +139,10 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
             api_visibility="private", **answer_event
         )
         chatbot.clear(
-            render.render_sources_placeholder, outputs=[sources], queue=False, api_visibility="private"
+            lambda: (render.render_sources_placeholder(), []),
+            outputs=[sources, earlier],
+            queue=False,
+            api_visibility="private",
         )
 
     app.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=CONCURRENCY_LIMIT)

@@ -33,10 +33,12 @@ class Filters:
 
 @dataclass(frozen=True)
 class ChatView:
-    """What the page shows after (part of) a turn: the conversation and the sources panel."""
+    """What the page shows after (part of) a turn: the conversation, and the sources of the answer
+    once it is complete (None while it is pending or when the turn ended in an error)."""
 
     history: list[Message]
-    sources: str
+    sources: str | None = None
+    pending: bool = False  # the answer is still being searched for or streamed
 
 
 def answer_key(history: list[Message]) -> str:
@@ -73,7 +75,7 @@ def run_turn(
     key = answer_key(history)
     history = [*history, {"role": "user", "content": render.render_user_message(question)}]
     pending = render.render_pending()
-    yield ChatView([*history, {"role": "assistant", "content": pending}], render.render_sources_placeholder())
+    yield ChatView([*history, {"role": "assistant", "content": pending}], pending=True)
     text = ""
     try:
         for part in _stream_answer(question, filters, mode, settings):
@@ -83,12 +85,12 @@ def run_turn(
                 return
             text += part
             partial = {"role": "assistant", "content": render.render_partial_answer(text, key)}
-            yield ChatView([*history, partial], render.render_sources_placeholder())
+            yield ChatView([*history, partial], pending=True)
     except RagError as err:
         reply = {"role": "assistant", "content": render.render_error(str(err))}
-        yield ChatView([*history, reply], render.render_sources_placeholder())
+        yield ChatView([*history, reply])
     except Exception:
         log.exception("answering %r failed", question)
         message = "Something went wrong while answering; the server log has the details."
         reply = {"role": "assistant", "content": render.render_error(message)}
-        yield ChatView([*history, reply], render.render_sources_placeholder())
+        yield ChatView([*history, reply])

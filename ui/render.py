@@ -246,3 +246,19 @@ def render_sources_panel(answer: Answer, key: str) -> str:
 
 def render_sources_placeholder() -> str:
     return '<div class="sources empty">Sources for the latest answer appear here.</div>'
+
+
+def render_sources_pending() -> str:
+    return '<div class="sources empty">Finding the passages…</div>'
+
+
+def stack_sources(latest: str, earlier: Iterable[tuple[str, str]]) -> str:
+    """The latest answer's panel, then each earlier (question, panel) folded away, newest first.
+
+    Earlier panels stay in the page so the [n] markers of earlier answers still lead to their cards.
+    """
+    folded = "".join(
+        f'<details class="earlier"><summary>Sources for: {escape(question)}</summary>{panel}</details>'
+        for question, panel in earlier
+    )
+    return latest + folded

@@ -47,4 +47,6 @@ a.cite:hover { text-decoration: underline; }
 .source-card details { margin-top: 0.4em; }
 .source-card summary { cursor: pointer; font-size: 0.85em; color: var(--color-accent); }
 .source-card .source-file { margin-top: 0.4em; }
+details.earlier { margin-top: 0.8em; border-top: 1px dashed var(--border-color-primary); padding-top: 0.5em; }
+details.earlier > summary { cursor: pointer; font-size: 0.85em; color: var(--body-text-color-subdued); }
 """
