@@ -213,7 +213,7 @@ def _describe(error: Exception, settings: Settings, *, midway: bool = False) -> 
 
 def _fall_back(fallback: Answer, reason: str) -> Answer:
     notice = f"LLM answer unavailable: {reason}; showing the extractive answer."
-    log.warning("%s", notice)
+    log.info("%s", notice)  # info: without logging configured, a warning would print beside the notice
     return replace(fallback, notice=notice)
 
 

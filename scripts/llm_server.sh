@@ -103,9 +103,10 @@ cmd_start() {
         die "a server started by this script is already running on port $port (pid $(cat "$pid_file"))"
     fi
     # SmolLM2's GGUF carries a ChatML template; naming it avoids guessing. n_ctx 8192 (what the model
-    # was trained on) fits five Chinese transcript turns plus the answer.
+    # was trained on) fits five Chinese transcript turns plus the answer. One thread by default: with
+    # OpenMP, 2 threads on 2 busy cores read prompts ~10x slower than 1 (LLM_THREADS overrides).
     nohup "$PY" -m llama_cpp.server --model "$model" --model_alias "$MODEL_ALIAS" \
-        --chat_format chatml --n_ctx 8192 --n_threads "${LLM_THREADS:-2}" \
+        --chat_format chatml --n_ctx 8192 --n_threads "${LLM_THREADS:-1}" \
         --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
     echo $! >"$pid_file"
     for _ in $(seq 1 120); do
