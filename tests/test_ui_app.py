@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 import gradio as gr
 import pytest
 
+from rag.answers import Answer
 from rag.api import catalog
+from rag.errors import UnknownSpeaker
 from rag.settings import Settings
 from ui import app as ui_app
+from ui import chat
 
 
 def component(blocks: gr.Blocks, elem_id: str) -> Any:
@@ -54,3 +58,44 @@ def test_serve_binds_this_machine_only_unless_told_and_turns_analytics_off(monke
     assert (launched[1]["server_name"], launched[1]["server_port"]) == ("0.0.0.0", 8080)
     assert all(kwargs["share"] is False for kwargs in launched)
     assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+
+
+def _turn(monkeypatch: pytest.MonkeyPatch, parts: list[object]) -> list[chat.ChatView]:
+    def fake_stream(*args: object, **kwargs: object) -> Iterator[object]:
+        for part in parts:
+            if isinstance(part, Exception):
+                raise part
+            yield part
+
+    monkeypatch.setattr(chat, "_stream_answer", fake_stream)
+    return list(chat.run_turn("Q <i>?</i>", [], chat.Filters(), "llm", Settings()))
+
+
+def _last_reply(view: chat.ChatView) -> str:
+    return str(view.history[-1]["content"])
+
+
+def test_a_streamed_reply_shows_escaped_text_as_it_arrives_then_the_final_answer(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    final = Answer("Q <i>?</i>", "Final text [1]", [], abstained=False, mode="llm")
+    views = _turn(monkeypatch, ["Hello <b>", "world", final])
+    assert [v.pending for v in views] == [True, True, True, False]
+    assert views[0].history[0]["content"] == "<p>Q &lt;i&gt;?&lt;/i&gt;</p>"
+    assert "Searching the transcripts" in _last_reply(views[0])
+    assert "Hello &lt;b&gt;" in _last_reply(views[1]) and "<b>" not in _last_reply(views[1])
+    assert "Hello &lt;b&gt;world" in _last_reply(views[2])
+    assert "Final text" in _last_reply(views[3]) and "Hello" not in _last_reply(views[3])
+    assert views[3].sources is not None and len(views[3].history) == 2
+
+
+def test_a_rag_error_is_shown_in_the_chat_as_its_message(monkeypatch: pytest.MonkeyPatch):
+    views = _turn(monkeypatch, [UnknownSpeaker("unknown speaker 'Susna': known speakers are Susan Li, …")])
+    assert "unknown speaker &#x27;Susna&#x27;" in _last_reply(views[-1])
+    assert views[-1].sources is None and views[-1].pending is False
+
+
+def test_an_unexpected_failure_shows_a_short_notice_not_a_traceback(monkeypatch: pytest.MonkeyPatch):
+    views = _turn(monkeypatch, [KeyError("internal detail")])
+    assert "Something went wrong" in _last_reply(views[-1])
+    assert "internal detail" not in _last_reply(views[-1]) and "Traceback" not in _last_reply(views[-1])
