@@ -45,6 +45,7 @@ def generate_answer(
 ) -> Answer:
     """One request to the endpoint; the verified answer (mode "llm") or `fallback` with a notice."""
     try:
+        _require_passages(passages)
         client, model = _client_and_model(settings, client)
         completion = client.chat.completions.create(
             model=model,
@@ -72,6 +73,7 @@ def stream_answer(
     (even midway) it is the extractive fallback with a notice.
     """
     try:
+        _require_passages(passages)
         client, model = _client_and_model(settings, client)
         deadline = time.monotonic() + settings.llm_timeout
         stream = client.chat.completions.create(
@@ -149,6 +151,11 @@ def finish_answer(
 
 def _cited_claim(check: SentenceCheck) -> bool:
     return check.passed and bool(check.citations) and not is_abstention(strip_markers(check.sentence))
+
+
+def _require_passages(passages: Sequence[tuple[Chunk, float]]) -> None:
+    if not passages:
+        raise GenerationFailed("no passages were retrieved to answer from")
 
 
 def _client_and_model(settings: Settings, client: OpenAI | None) -> tuple[OpenAI, str]:

@@ -177,6 +177,13 @@ def test_missing_model_or_endpoint_falls_back(passages: list[tuple[Chunk, float]
     assert answer.notice and "RAG_LLM_BASE_URL" in answer.notice
 
 
+def test_no_passages_falls_back_without_a_request(fallback: Answer) -> None:
+    with scripted_server("answer", "anything [1].") as server:
+        answer = generate_answer(QUESTION, [], fallback, settings_for(server.base_url))
+    assert answer.notice and "no passages" in answer.notice
+    assert server.requests == []
+
+
 def test_closed_port_falls_back(passages: list[tuple[Chunk, float]], fallback: Answer) -> None:
     settings = settings_for(f"http://127.0.0.1:{free_port()}/v1")
     answer = generate_answer(QUESTION, passages, fallback, settings)
