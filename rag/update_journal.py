@@ -41,9 +41,12 @@ class Update:
     staged_index: Path | None = None
     deletes: list[Path] = field(default_factory=list)  # files the update takes out of the corpus
     remove_index: bool = False  # the corpus is left empty: no index
+    committing: bool = False  # once the journal is written the update is finished, never discarded
 
     def discard(self) -> None:
-        """Remove everything staged (the update did not happen)."""
+        """Remove everything staged (the update did not happen); a no-op once committing."""
+        if self.committing:
+            return
         for staged, _ in self.moves:
             staged.unlink(missing_ok=True)
         if self.staged_index is not None:
@@ -64,6 +67,7 @@ class Update:
         with temporary.open("rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+        self.committing = True
         _carry_out(data)
         path.unlink(missing_ok=True)
 
