@@ -6,10 +6,14 @@ Hand-made answers and questions (fast, no model) for each metric, then one run o
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from rag.answers import Answer, Citation
-from rag.evaluation.gold import GoldQuestion, GoldSource, canonical
+from rag.evaluation.baseline import fixed_windows
+from rag.evaluation.gold import GoldQuestion, GoldSource, canonical, load_questions
 from rag.evaluation.metrics import (
     citation_precision,
     citation_recall,
@@ -21,10 +25,13 @@ from rag.evaluation.metrics import (
     speaker_precision,
     summarize,
 )
-from rag.evaluation.report import check_gates
+from rag.evaluation.report import check_gates, format_report, load_gates, proposed_gates, write_json
+from rag.evaluation.runner import EvalReport
+from rag.settings import Settings
 
 SOURCE = "meta-2024q4.zh.txt"
 OTHER = "meta-2025q2.zh.txt"
+GATES_FILE = Path(__file__).resolve().parent.parent / "eval" / "gates.json"
 
 
 def gold(
@@ -298,3 +305,74 @@ def test_gates_name_each_metric_below_its_threshold() -> None:
     assert len(failures) == 2
     assert failures[0].startswith("hit@5 = 0.750 is below its gate 0.800")
     assert failures[1].startswith("false_abstention_rate = 0.200 is above its gate 0.100")
+
+
+# --- the naive baseline's windows -------------------------------------------------------------------
+
+
+def test_naive_windows_overlap_so_every_short_evidence_string_lies_inside_one() -> None:
+    text = "".join(chr(0x4E00 + i % 500) for i in range(1234))
+    windows = fixed_windows(text, SOURCE)
+    assert all(len(w.text) <= 500 for w in windows)
+    assert windows[-1].text.endswith(text[-1])
+    for start in range(0, len(text) - 25):
+        assert any(text[start : start + 25] in w.text for w in windows)
+
+
+# --- the real thing ---------------------------------------------------------------------------------
+
+REAL_IDS = ["q024", "q025", "q050", "q078", "q086"]
+
+
+@pytest.fixture(scope="module")
+def real_report() -> EvalReport:
+    from rag.evaluation.runner import evaluate
+
+    settings = Settings.from_env()
+    questions = load_questions(settings.transcripts_dir, ids=REAL_IDS)
+    return evaluate(settings, questions=questions, baselines=False, progress=lambda _: None)
+
+
+def test_real_evaluation_runs_ask_on_the_shipped_index_and_scores_each_question(
+    real_report: EvalReport,
+) -> None:
+    scores = {s.id: s for s in real_report.default.scores or ()}
+    assert sorted(scores) == REAL_IDS
+    mtia = scores["q025"]  # 苏珊 on MTIA in 2024Q4: the speaker filter and the evidence are both findable
+    assert mtia.hit_rank is not None and mtia.speaker_precision == 1.0
+    assert scores["q086"].abstained  # Sheryl Sandberg never speaks on these calls
+    assert scores["q078"].citation_recall is not None  # cross-quarter recall is computed per source
+
+
+def test_real_report_prints_every_section_and_writes_json(real_report: EvalReport, tmp_path: Path) -> None:
+    text = format_report(real_report)
+    for heading in ("per category", "Ablations", "gates", "Failing questions"):
+        assert heading in text
+    path = tmp_path / "eval.json"
+    write_json(real_report, path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert [q["id"] for q in data["default"]["questions"]] == REAL_IDS
+    assert set(data["default"]["summary"]["overall"]) >= {"hit@5", "mrr", "speaker_precision"}
+
+
+def test_a_quotation_holding_quoted_words_is_still_one_cited_unit() -> None:
+    passage = "我对进展感到兴奋,包括“休斯顿”系列。"
+    text = "Mark Zuckerberg, Meta 2025Q2 call [1]:\n“我对进展感到兴奋,包括“休斯顿”系列。” [1]"
+    reply = answer(text, [cite(1, passage, speaker="Mark Zuckerberg")])
+    assert citation_validity(reply)[:2] == (2, 2)
+    assert citation_precision(gold(evidence=("别的",)), reply)[0] == 1.0  # quoted verbatim
+
+
+def test_proposed_gates_are_a_margin_worse_and_perfect_scores_stay_perfect() -> None:
+    gates = proposed_gates({"hit@5": 0.5176, "number_grounding": 1.0, "false_abstention_rate": 0.4588}, 0.03)
+    assert gates == {
+        "hit@5": {"min": 0.48},
+        "number_grounding": {"min": 1.0},
+        "false_abstention_rate": {"max": 0.49},
+    }
+
+
+def test_shipped_gates_file_is_valid_for_extractive_mode() -> None:
+    gates = load_gates(GATES_FILE, "extractive")
+    assert {"hit@5", "speaker_precision", "number_grounding", "citation_validity"} <= set(gates)
+    assert json.loads(GATES_FILE.read_text(encoding="utf-8"))["margin"] > 0

@@ -6,6 +6,8 @@ Definitions (the same in the table, the JSON and eval/RESULTS.md):
   mode, one in `any` mode, compared after `gold.canonical`). hit@k: a hit among the first k
   citations; MRR: 1 / rank of the first hit (0 when none). Over answerable questions; an abstention
   has no citations, so it is a miss.
+- retrieval hit@k / MRR: the same, on the retrieval's own top 5 for the question (run separately,
+  before the answerer decides whether to abstain), so retrieval is measured apart from abstention.
 - citation recall: per gold source, the share of its evidence strings found in citations from that
   source (`any` mode: 1 when one is found), averaged over the gold sources. Answerable questions.
 - citation precision (in the spirit of ALCE): the share of the answer's citations that are relevant:
@@ -47,8 +49,10 @@ from rag.verify import markers_in, split_sentences, strip_markers
 K_VALUES = (1, 3, 5)
 # A quotation immediately followed by a marker: “…” [1]. Kept as one unit when splitting sentences,
 # because the marker cites every sentence inside the quotation.
-_QUOTE_THEN_MARKER = re.compile(r"[“\"「『][^“”\"「」『』]+[”\"」』](?=\s*[\[【]\s*\d)")
+# Non-greedy up to the closing mark that a marker follows, so a quotation may hold quoted words.
+_QUOTE_THEN_MARKER = re.compile(r"[“\"「『][^\n]*?[”\"」』](?=\s*[\[【]\s*\d)")
 _QUOTED = re.compile(r"[“\"「『]([^“”\"「」『』]{4,})[”\"」』]")
+_QUOTED_OUTERMOST = re.compile(r"[“\"「『](.{4,})[”\"」』]")  # first opening to last closing mark
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 # "passage 2", "段落 2", "第2段": references to the prompt's numbering, not figures.
 _PASSAGE_REFERENCE = re.compile(r"(?i)\bpassages?\s*\d+|段落\s*\d+|第\s*\d+\s*段")
@@ -66,6 +70,8 @@ class QuestionScore:
     abstained: bool
     mode: str
     hit_rank: int | None = None  # 1-based rank of the first hit; None for a miss (or unanswerable)
+    retrieval_rank: int | None = None  # the same in the retrieval's own top 5, before any abstention
+    retrieval_probed: bool = False
     citation_recall: float | None = None
     citation_precision: float | None = None
     citation_precision_strict: float | None = None
@@ -83,6 +89,7 @@ class QuestionScore:
     invalid_units: tuple[str, ...] = ()
     missing_evidence: tuple[str, ...] = ()  # gold strings no citation holds
     top_labels: tuple[str, ...] = ()
+    retrieved_labels: tuple[str, ...] = ()
     filters: dict[str, Any] | None = None
     text: str = ""
     probe: str | None = None  # for a false abstention: where retrieval ranked the gold passage
@@ -180,7 +187,8 @@ def quoted_citations(answer: Answer) -> set[int]:
     by_number = {c.n: c for c in answer.citations}
     quoted: set[int] = set()
     for unit in claim_units(answer.text):
-        spans = [canonical(m.group(1)) for m in _QUOTED.finditer(strip_markers(unit))]
+        body = strip_markers(unit)
+        spans = [canonical(m.group(1)) for m in [*_QUOTED.finditer(body), *_QUOTED_OUTERMOST.finditer(body)]]
         for n in markers_in(unit):
             if n in by_number and any(s and s in canonical(by_number[n].text) for s in spans):
                 quoted.add(n)
@@ -292,6 +300,10 @@ METRIC_NAMES = (
     "hit@3",
     "hit@5",
     "mrr",
+    "retrieval_hit@1",
+    "retrieval_hit@3",
+    "retrieval_hit@5",
+    "retrieval_mrr",
     "citation_precision",
     "citation_precision_strict",
     "citation_recall",
@@ -304,7 +316,16 @@ METRIC_NAMES = (
     "false_abstention_rate",
     "answer_evidence",
 )
-RETRIEVAL_METRICS = ("hit@1", "hit@3", "hit@5", "mrr")
+RETRIEVAL_METRICS = (
+    "hit@1",
+    "hit@3",
+    "hit@5",
+    "mrr",
+    "retrieval_hit@1",
+    "retrieval_hit@3",
+    "retrieval_hit@5",
+    "retrieval_mrr",
+)
 
 
 @dataclass(frozen=True)
@@ -319,12 +340,12 @@ class Summary:
         return {"questions": self.questions, "answerable": self.answerable, **self.values}
 
 
-def retrieval_values(ranks: Sequence[int | None]) -> dict[str, float | None]:
+def retrieval_values(ranks: Sequence[int | None], prefix: str = "") -> dict[str, float | None]:
     """hit@k and MRR from the rank of the first hit per answerable question (None: a miss)."""
     values: dict[str, float | None] = {}
     for k in K_VALUES:
-        values[f"hit@{k}"] = _mean(1.0 if r is not None and r <= k else 0.0 for r in ranks)
-    values["mrr"] = _mean(1.0 / r if r else 0.0 for r in ranks)
+        values[f"{prefix}hit@{k}"] = _mean(1.0 if r is not None and r <= k else 0.0 for r in ranks)
+    values[f"{prefix}mrr"] = _mean(1.0 / r if r else 0.0 for r in ranks)
     return values
 
 
@@ -334,6 +355,7 @@ def summarize(scores: Sequence[QuestionScore]) -> Summary:
     answered = [s for s in answerable if not s.abstained]
     abstained = [s for s in scores if s.abstained]
     values = retrieval_values([s.hit_rank for s in answerable])
+    values |= retrieval_values([s.retrieval_rank for s in answerable if s.retrieval_probed], "retrieval_")
     values["citation_precision"] = _mean_defined(s.citation_precision for s in answered)
     values["citation_precision_strict"] = _mean_defined(s.citation_precision_strict for s in answered)
     values["citation_recall"] = _mean_defined(s.citation_recall for s in answerable)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,15 +22,16 @@ from rag.evaluation.metrics import (
 from rag.settings import PROJECT_ROOT
 
 if TYPE_CHECKING:  # runner imports the whole product; the gate and table helpers need none of it
-    from rag.evaluation.runner import ConfigRun, EvalReport
+    from rag.evaluation.runner import EvalReport
 
 GATES_FILE = PROJECT_ROOT / "eval" / "gates.json"
 
-SHORT_NAMES = {
+# The per-category table (the ablation table and the JSON have every metric).
+CATEGORY_COLUMNS = {
     "hit@1": "hit@1",
-    "hit@3": "hit@3",
     "hit@5": "hit@5",
     "mrr": "MRR",
+    "retrieval_hit@5": "ret@5",
     "citation_precision": "citP",
     "citation_precision_strict": "citP*",
     "citation_recall": "citR",
@@ -43,10 +45,12 @@ SHORT_NAMES = {
     "answer_evidence": "ansEv",
 }
 LEGEND = (
-    "citP = citations holding gold evidence or quoted verbatim; citP* = referenced citations holding gold; "
-    "citR = gold evidence found; spkP = speaker precision; attr = evidence passages with the right speaker; "
-    "numG = figures found in a cited passage; citV = sentences with valid [n]; absP/absR = abstention "
-    "precision/recall; fAbs = false abstentions; ansEv = answer text quotes the evidence"
+    "hit@k/MRR: gold among the answer's citations (an abstention is a miss); ret@5: gold in the\n"
+    "retrieval's own top 5, before the abstention decision; citP: citations holding gold evidence or\n"
+    "quoted verbatim; citP*: referenced citations holding gold; citR: gold evidence found; spkP: speaker\n"
+    "precision; attr: evidence passages carrying the right speaker; numG: figures found in a cited passage;\n"
+    "citV: sentences with a valid [n]; absP/absR: abstention precision/recall; fAbs: false abstentions;\n"
+    "ansEv: the answer text quotes the gold evidence"
 )
 # Failure causes, in the order the lead should work on them.
 CAUSES = (
@@ -95,21 +99,55 @@ def check_gates(values: Mapping[str, float | None], gates: Mapping[str, Mapping[
 
 
 def check_report_gates(report: EvalReport, path: Path = GATES_FILE) -> list[str]:
-    return check_gates(summarize(report.default.scores or ()).values, load_gates(path, report.mode))
+    return check_gates(summarize(report.default.scores).values, load_gates(path, report.mode))
+
+
+GATED_METRICS = (
+    "hit@5",
+    "mrr",
+    "retrieval_hit@5",
+    "retrieval_mrr",
+    "citation_precision",
+    "citation_recall",
+    "speaker_precision",
+    "attribution_accuracy",
+    "number_grounding",
+    "citation_validity",
+    "abstention_precision",
+    "abstention_recall",
+    "false_abstention_rate",
+)
 
 
 def proposed_gates(values: Mapping[str, float | None], margin: float) -> dict[str, dict[str, float]]:
-    """Gates from measured values: `margin` below each (above, for lower-is-better), floored to 0.01."""
+    """Gates from measured values: `margin` worse than each, on a 0.01 grid rounded towards the worse side.
+
+    A metric measured at a perfect 1.0 (0.0 for lower-is-better) is gated there: any loss is a bug.
+    """
     gates: dict[str, dict[str, float]] = {}
-    for metric in METRIC_NAMES:
+    for metric in GATED_METRICS:
         value = values.get(metric)
         if value is None:
             continue
         if metric in LOWER_IS_BETTER:
-            gates[metric] = {"max": round(min(1.0, value + margin) + 0.004, 2)}
+            bound = 0.0 if value == 0.0 else min(1.0, math.ceil((value + margin) * 100 - 1e-9) / 100)
+            gates[metric] = {"max": bound}
         else:
-            gates[metric] = {"min": max(0.0, int((value - margin) * 100) / 100)}
+            bound = 1.0 if value == 1.0 else max(0.0, math.floor((value - margin) * 100 + 1e-9) / 100)
+            gates[metric] = {"min": bound}
     return gates
+
+
+def update_gates(report_json_path: Path, gates_path: Path = GATES_FILE, margin: float | None = None) -> None:
+    """Rewrite the gates for the report's mode from a `rag eval --json` file (goals and margin kept)."""
+    report = json.loads(Path(report_json_path).read_text(encoding="utf-8"))
+    data = json.loads(gates_path.read_text(encoding="utf-8")) if gates_path.is_file() else {}
+    margin = data.get("margin", 0.03) if margin is None else margin
+    data["margin"] = margin
+    data.setdefault("gates", {})[report["mode"]] = proposed_gates(
+        report["default"]["summary"]["overall"], margin
+    )
+    gates_path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 # --- tables -----------------------------------------------------------------------------------------
@@ -121,42 +159,39 @@ def _cell(value: float | None, width: int = 6) -> str:
 
 def format_category_table(scores: Sequence[QuestionScore]) -> str:
     categories = load_checker().CATEGORIES
-    header = f"{'group':<16}{'n':>4}" + "".join(f"{SHORT_NAMES[m]:>6}" for m in METRIC_NAMES)
+    header = f"{'group':<16}{'n':>4}" + "".join(f"{short:>6}" for short in CATEGORY_COLUMNS.values())
     lines = [header, "-" * len(header)]
     for name, members in groups(scores, categories).items():
-        summary = summarize(members)
-        lines.append(
-            f"{name:<16}{summary.questions:>4}" + "".join(_cell(summary.values[m]) for m in METRIC_NAMES)
-        )
+        values = summarize(members).values
+        lines.append(f"{name:<16}{len(members):>4}" + "".join(_cell(values[m]) for m in CATEGORY_COLUMNS))
     return "\n".join(lines)
 
 
-def _column(run: ConfigRun) -> dict[str, float | None] | None:
-    return None if run.scores is None else summarize(run.scores).values
-
-
 def format_ablation_table(report: EvalReport) -> str:
-    columns: list[tuple[str, dict[str, float | None] | None]] = []
+    columns: list[tuple[str, dict[str, float | None]]] = []
     if report.naive is not None:
-        columns.append(("naive-500", retrieval_values(list(report.naive.ranks.values()))))
-    columns += [(run.name, _column(run)) for run in report.ablations]
-    columns.append((f"default ({report.mode})", _column(report.default)))
+        ranks = list(report.naive.ranks.values())
+        # no answerer and no abstention: its citations are its retrieved windows
+        columns.append(("naive-500", retrieval_values(ranks) | retrieval_values(ranks, "retrieval_")))
+    columns += [(run.name, summarize(run.scores).values) for run in report.ablations]
+    columns.append((f"default-{report.mode}", summarize(report.default.scores).values))
     width = max(12, *(len(name) + 2 for name, _ in columns))
     lines = [f"{'metric':<28}" + "".join(f"{name:>{width}}" for name, _ in columns)]
     for metric in METRIC_NAMES:
         cells = []
         for name, values in columns:
-            if values is None or (name == "naive-500" and metric not in RETRIEVAL_METRICS):
+            if name == "naive-500" and metric not in RETRIEVAL_METRICS:
                 cells.append(f"{'n/a':>{width}}")
             else:
                 cells.append(_cell(values.get(metric), width))
         lines.append(f"{metric:<28}" + "".join(cells))
-    notes = [f"  {run.name}: {run.reason}" for run in report.ablations if run.reason]
-    notes += [
-        f"  {run.name}: same settings as {run.same_as}, not run twice"
+    notes = [
+        f"  {run.name}: {run.description}"
+        + (f" (the {run.same_as}'s settings: its run, not repeated)" if run.same_as else "")
         for run in report.ablations
-        if run.same_as
     ]
+    if report.mode != "extractive":
+        notes.append("  the ablations answer in extractive mode; their retrieval is the same as in LLM mode")
     if report.naive is not None:
         notes.append(
             f"  naive-500: {report.naive.chunks} windows of 500 characters (50 overlap), dense search on the "
@@ -190,7 +225,8 @@ def causes(score: QuestionScore) -> list[str]:
     """Why a question counts as failed, in CAUSES order; [] when it passed every check."""
     found = []
     answered = score.answerable and not score.abstained
-    if answered and score.hit_rank is None:
+    missed = score.retrieval_rank is None if score.retrieval_probed else score.hit_rank is None
+    if score.answerable and missed:
         found.append("retrieval miss")
     if answered and score.hit_rank is not None and (score.citation_recall or 0) < 1:
         found.append("incomplete evidence")
@@ -226,6 +262,8 @@ def _detail(score: QuestionScore, cause: str) -> list[str]:
         "abstained: " + _short(score.text, 100) if score.abstained else "top: " + " | ".join(score.top_labels)
     )
     lines = [f"got {got}", f"filters {applied}"]
+    if cause == "retrieval miss" and score.abstained:
+        lines.append(f"retrieval top: {' | '.join(score.retrieved_labels) or 'nothing'}")
     if cause in ("retrieval miss", "incomplete evidence"):
         lines.append(f"missing evidence {list(score.missing_evidence)}")
     elif cause == "wrong speaker":
@@ -264,7 +302,7 @@ def _short(text: str, limit: int) -> str:
 
 
 def format_report(report: EvalReport) -> str:
-    scores = report.default.scores or ()
+    scores = report.default.scores
     overall = summarize(scores)
     answerable = sum(1 for q in report.questions if q.answerable)
     title = (
@@ -295,7 +333,7 @@ def format_report(report: EvalReport) -> str:
 
 
 def report_json(report: EvalReport, gate_failures: list[str] | None = None) -> dict[str, Any]:
-    scores = report.default.scores or ()
+    scores = report.default.scores
     categories = load_checker().CATEGORIES
     result: dict[str, Any] = {
         "mode": report.mode,
@@ -311,10 +349,9 @@ def report_json(report: EvalReport, gate_failures: list[str] | None = None) -> d
         "ablations": {
             run.name: {
                 "description": run.description,
-                "available": run.scores is not None,
-                "reason": run.reason,
                 "same_as": run.same_as,
-                "summary": None if run.scores is None else summarize(run.scores).to_dict(),
+                "summary": summarize(run.scores).to_dict(),
+                "seconds": round(run.seconds, 2),
             }
             for run in report.ablations
         },

@@ -1,0 +1,237 @@
+"""Run the question set through the product and its ablations, and score every answer.
+
+The product default goes through `rag.api.ask()`, exactly as users call it, in the requested answer
+mode. The retrieval ablations (dense only, BM25 only, hybrid) run `QueryEngine.ask()` (what `ask()`
+calls) in extractive mode, on the same loaded index, with the query embedder wrapped so that each
+question is embedded once for all of them. For every answerable question the retrieval is also run
+on its own (the top 5 before the answerer decides to abstain), so a false abstention is told apart
+from a retrieval miss. The naive 500-character baseline (baseline.py) is measured on retrieval only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag.answers import Answer
+from rag.api import QueryEngine, ask, engine
+from rag.embedding import Embedder
+from rag.evaluation.baseline import NaiveRun, run_naive_baseline
+from rag.evaluation.gold import GoldQuestion, load_questions
+from rag.evaluation.metrics import QuestionScore, score_answer
+from rag.retrieve import Hit, retrieve
+from rag.settings import Settings
+
+MODES = ("extractive", "llm")
+RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
+TOP_K = 5
+
+Progress = Callable[[str], None]
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class ConfigRun:
+    """One configuration's scores."""
+
+    name: str
+    description: str
+    scores: tuple[QuestionScore, ...]
+    seconds: float = 0.0
+    same_as: str | None = None  # the configuration whose run it reuses (identical settings)
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    mode: str
+    questions: tuple[GoldQuestion, ...]
+    default: ConfigRun
+    ablations: tuple[ConfigRun, ...]
+    naive: NaiveRun | None
+    seconds: float
+    warnings: tuple[str, ...] = ()
+
+
+class MemoEmbedder:
+    """An embedder that embeds each query text once and hands back the same vector afterwards."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self._queries: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: Sequence[str], *, is_query: bool) -> np.ndarray:
+        if not is_query:
+            return self.inner.embed(texts, is_query=False)
+        missing = [t for t in dict.fromkeys(texts) if t not in self._queries]
+        if missing:
+            for text, vector in zip(missing, self.inner.embed(missing, is_query=True), strict=True):
+                self._queries[text] = vector
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([self._queries[t] for t in texts])
+
+
+def settings_for_mode(settings: Settings, mode: str) -> Settings:
+    """Settings that make `ask()` answer in `mode`: extractive never calls a model server."""
+    if mode not in MODES:
+        raise ValueError(f"unknown answer mode {mode!r}; allowed: {', '.join(MODES)}")
+    if mode == "extractive":
+        return dataclasses.replace(settings, llm_base_url=None)
+    if not settings.llm_base_url:
+        from rag.errors import RagError
+
+        raise RagError(
+            "--mode llm needs an OpenAI-compatible server: set RAG_LLM_BASE_URL (and RAG_LLM_MODEL), "
+            "e.g. start one with `bash scripts/llm_server.sh`"
+        )
+    return settings
+
+
+def search(query_engine: QueryEngine, question: str, top_k: int = TOP_K) -> list[Hit]:
+    """The passages the engine's retrieval ranks first for a question, before any abstention decision."""
+    request = query_engine.understand(question, speaker=None, quarter=None, company=None)
+    query = query_engine.query(question, query_engine.question_terms(question))
+    return retrieve(query_engine.store, query, request, top_k, query_engine.settings.retrieval)
+
+
+def score_with_retrieval(gold: GoldQuestion, answer: Answer, hits: Sequence[Hit] | None) -> QuestionScore:
+    """The answer's scores plus where retrieval alone ranked the gold passage (answerable questions)."""
+    score = score_answer(gold, answer)
+    if hits is None:
+        return score
+    rank = next(
+        (r for r, h in enumerate(hits, start=1) if gold.holds_evidence(h.chunk.source, h.chunk.text)), None
+    )
+    probe = None
+    if answer.abstained:
+        if rank is not None:
+            probe = f"retrieval had the gold passage at rank {rank} ({hits[rank - 1].chunk.label})"
+        else:
+            top = " | ".join(h.chunk.label for h in hits[:3]) or "nothing (the filters left no passage)"
+            probe = f"retrieval had no gold passage in its top {len(hits)} either; top: {top}"
+    return dataclasses.replace(
+        score,
+        retrieval_rank=rank,
+        retrieval_probed=True,
+        retrieved_labels=tuple(h.chunk.label for h in hits[:3]),
+        probe=probe,
+    )
+
+
+def run_config(
+    questions: Sequence[GoldQuestion],
+    answer_with: Callable[[str], Answer],
+    search_with: Callable[[str], list[Hit]],
+) -> tuple[QuestionScore, ...]:
+    """Answer and score every question; retrieval alone is probed for the answerable ones."""
+    scores = []
+    for gold in questions:
+        answer = answer_with(gold.question)
+        hits = search_with(gold.question) if gold.answerable else None
+        scores.append(score_with_retrieval(gold, answer, hits))
+    return tuple(scores)
+
+
+def evaluate(
+    settings: Settings,
+    mode: str = "extractive",
+    questions: Sequence[GoldQuestion] | None = None,
+    baselines: bool = True,
+    progress: Progress = _progress,
+) -> EvalReport:
+    """The product default in `mode`, the retrieval ablations and the naive baseline, on the question set."""
+    started = time.perf_counter()
+    questions = tuple(questions if questions is not None else load_questions(settings.transcripts_dir))
+    default_settings = settings_for_mode(settings, mode)
+    product = engine(default_settings)  # opens (or builds) the index before the questions are timed
+    embedder = MemoEmbedder(product.embedder)
+    engines: dict[Settings, QueryEngine] = {}
+
+    def engine_for(variant: Settings) -> QueryEngine:
+        if variant not in engines:
+            engines[variant] = QueryEngine(product.store, embedder, variant)
+        return engines[variant]
+
+    progress(f"Asking {len(questions)} questions ({mode}, {default_settings.retrieval} retrieval) …")
+    clock = time.perf_counter()
+    probe_engine = engine_for(settings_for_mode(default_settings, "extractive"))
+    scores = run_config(
+        questions,
+        lambda text: ask(text, top_k=TOP_K, settings=default_settings),
+        lambda text: search(probe_engine, text),
+    )
+    default = ConfigRun(
+        "default", f"product default ({default_settings.retrieval})", scores, time.perf_counter() - clock
+    )
+    warnings = []
+    if mode == "llm":
+        fell_back = [s.id for s in scores if s.mode != "llm"]
+        if fell_back:
+            warnings.append(
+                f"{len(fell_back)} answers came back in extractive mode (LLM fallback): {fell_back}"
+            )
+    ablations: list[ConfigRun] = []
+    naive = None
+    if baselines:
+        extractive = settings_for_mode(default_settings, "extractive")
+        for retrieval in RETRIEVAL_MODES:
+            variant = dataclasses.replace(extractive, retrieval=retrieval)
+            description = "hybrid retrieval (dense + BM25)" if retrieval == "hybrid" else f"{retrieval} only"
+            if variant == default_settings:
+                ablations.append(ConfigRun(retrieval, description, default.scores, same_as="default"))
+                continue
+            progress(f"Ablation: {description} …")
+            clock = time.perf_counter()
+            query_engine = engine_for(variant)
+            run = run_config(
+                questions,
+                lambda text, e=query_engine: e.ask(text, top_k=TOP_K),  # type: ignore[misc]
+                lambda text, e=query_engine: search(e, text),  # type: ignore[misc]
+            )
+            ablations.append(ConfigRun(retrieval, description, run, time.perf_counter() - clock))
+        naive = run_naive_baseline(questions, settings, progress=progress)
+    return EvalReport(
+        mode=mode,
+        questions=questions,
+        default=default,
+        ablations=tuple(ablations),
+        naive=naive,
+        seconds=time.perf_counter() - started,
+        warnings=tuple(warnings),
+    )
+
+
+def run_eval_command(
+    settings: Settings,
+    mode: str = "extractive",
+    json_path: Path | str | None = None,
+    gates: bool = False,
+    gates_file: Path | None = None,
+) -> int:
+    """`rag eval`: print the tables and failing questions, write JSON, check the gates (exit 1 on a miss)."""
+    from rag.evaluation.report import GATES_FILE, check_report_gates, format_report, write_json
+
+    report = evaluate(settings, mode)
+    print(format_report(report))
+    failures = check_report_gates(report, gates_file or GATES_FILE) if gates else []
+    if json_path is not None:
+        write_json(report, Path(json_path), failures if gates else None)
+        print(f"\nJSON written to {json_path}")
+    if gates:
+        if failures:
+            print(f"\n{len(failures)} metrics miss their gates:", file=sys.stderr)
+            print("\n".join(f"  {line}" for line in failures), file=sys.stderr)
+            return 1
+        print("\nAll gates passed.")
+    return 0
