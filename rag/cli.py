@@ -33,21 +33,36 @@ def format_answer(answer: Answer) -> str:
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.api import ask
+    from rag.api import engine
 
-    answer = ask(
-        args.question,
-        speaker=args.speaker,
-        quarter=args.quarter,
-        company=args.company,
-        top_k=args.top_k,
-        settings=settings,
-    )
+    query_engine = engine(settings)
+    filters = {"speaker": args.speaker, "quarter": args.quarter, "company": args.company, "top_k": args.top_k}
+    if args.llm:
+        answer = _stream_llm_answer(query_engine.ask_stream(args.question, **filters), show_draft=not args.json)
+    else:
+        answer = query_engine.ask(args.question, **filters)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(format_answer(answer))
     return 0
+
+
+def _stream_llm_answer(stream, *, show_draft: bool) -> Answer:  # type: ignore[no-untyped-def]
+    """Print the model's tokens as they arrive (to stderr when stdout is piped), return the verified Answer."""
+    out = sys.stdout if sys.stdout.isatty() else sys.stderr
+    answer: Answer | None = None
+    drafted = False
+    for item in stream:
+        if isinstance(item, Answer):
+            answer = item
+        elif show_draft:
+            print(item, end="", file=out, flush=True)
+            drafted = True
+    if drafted:
+        print("\n" + "─" * 40 + " verified answer:", file=out, flush=True)
+    assert answer is not None
+    return answer
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -87,6 +102,12 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.evaluation.runner import run_eval_command
+
+    return run_eval_command(settings, mode=args.mode, json_path=args.json, gates=args.gates)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -98,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--company", help="only this company's calls")
     ask.add_argument("--top-k", type=int, default=5, help="passages to cite (default 5)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument(
+        "--llm", action="store_true", help="generate the answer with the configured OpenAI-compatible endpoint"
+    )
     ask.set_defaults(run=_cmd_ask)
 
     build = sub.add_parser("build", help="build the index (only when missing or stale unless --force)")
@@ -111,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=7860)
     serve.set_defaults(run=_cmd_serve)
+    evaluate = sub.add_parser("eval", help="measure the answers on eval/questions.jsonl")
+    evaluate.add_argument("--mode", choices=("extractive", "llm"), default="extractive")
+    evaluate.add_argument("--json", metavar="PATH", help="also write every metric and question as JSON")
+    evaluate.add_argument("--gates", action="store_true", help="exit 1 when a metric misses eval/gates.json")
+    evaluate.set_defaults(run=_cmd_eval)
     return parser
 
 
