@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from collections.abc import Iterator
 from functools import lru_cache
 
 from rag.answers import Answer
@@ -11,6 +12,7 @@ from rag.embedding import Embedder, load_embedder
 from rag.errors import IndexUnavailable
 from rag.evidence import why_unanswerable
 from rag.extractive import abstention_answer, extractive_answer
+from rag.generate import generate_answer, stream_answer
 from rag.question import (
     COMPANY_ALIASES,
     SearchRequest,
@@ -129,7 +131,7 @@ class QueryEngine:
         language = "zh" if is_chinese(question) else "en"
         return Query(embed_query(self.embedder, question), tokens, language)
 
-    def ask(
+    def extractive(
         self,
         question: str,
         *,
@@ -137,7 +139,8 @@ class QueryEngine:
         quarter: str | None = None,
         company: str | None = None,
         top_k: int | None = None,
-    ) -> Answer:
+    ) -> tuple[Answer, list[Hit]]:
+        """The extractive answer and the passages it stands on (none when it abstains)."""
         question = check_question(question, self.settings.max_question_chars)
         top_k = top_k or self.settings.top_k
         if not 1 <= top_k <= 50:
@@ -156,8 +159,51 @@ class QueryEngine:
             hits = retrieve(self.store, self.query(question, terms), request, top_k, self.settings.retrieval)
         abstention = why_unanswerable(request, hits, terms, self.corpus_text, self.store.speakers)
         if abstention is not None:
-            return abstention_answer(question, abstention, filters)
-        return extractive_answer(question, hits, terms, filters)
+            return abstention_answer(question, abstention, filters), []
+        answer = extractive_answer(question, hits, terms, filters)
+        by_id = {h.chunk.id: h for h in hits}
+        return answer, [by_id[c.chunk_id] for c in answer.citations]
+
+    def ask(
+        self,
+        question: str,
+        *,
+        speaker: str | None = None,
+        quarter: str | None = None,
+        company: str | None = None,
+        top_k: int | None = None,
+        mode: str = "extractive",
+    ) -> Answer:
+        """Extractive by default; mode="llm" generates from the same passages and verifies the result,
+        falling back to the extractive answer (with a notice) whenever generation cannot be trusted."""
+        _check_mode(mode)
+        fallback, hits = self.extractive(question, speaker=speaker, quarter=quarter, company=company, top_k=top_k)
+        if mode == "llm" and hits:
+            return generate_answer(fallback.question, [(h.chunk, h.score) for h in hits], fallback, self.settings)
+        return fallback
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        speaker: str | None = None,
+        quarter: str | None = None,
+        company: str | None = None,
+        top_k: int | None = None,
+        mode: str = "llm",
+    ) -> Iterator[str | Answer]:
+        """Text deltas as the model writes them, then the verified `Answer` (extractive: just the Answer)."""
+        _check_mode(mode)
+        fallback, hits = self.extractive(question, speaker=speaker, quarter=quarter, company=company, top_k=top_k)
+        if mode == "llm" and hits:
+            yield from stream_answer(fallback.question, [(h.chunk, h.score) for h in hits], fallback, self.settings)
+        else:
+            yield fallback
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in ("extractive", "llm"):
+        raise ValueError(f"mode must be 'extractive' or 'llm', got {mode!r}")
 
 
 @lru_cache(maxsize=4)
@@ -173,14 +219,31 @@ def ask(
     quarter: str | None = None,
     company: str | None = None,
     top_k: int = 5,
+    mode: str = "extractive",
     settings: Settings | None = None,
 ) -> Answer:
     """Answer a question about the earnings calls, with [n] markers citing `Answer.citations`."""
-    return engine(settings).ask(question, speaker=speaker, quarter=quarter, company=company, top_k=top_k)
+    return engine(settings).ask(question, speaker=speaker, quarter=quarter, company=company, top_k=top_k, mode=mode)
+
+
+def ask_stream(
+    question: str,
+    *,
+    speaker: str | None = None,
+    quarter: str | None = None,
+    company: str | None = None,
+    top_k: int = 5,
+    mode: str = "llm",
+    settings: Settings | None = None,
+) -> Iterator[str | Answer]:
+    """Streaming variant of `ask`: text deltas, then the verified `Answer`."""
+    return engine(settings).ask_stream(
+        question, speaker=speaker, quarter=quarter, company=company, top_k=top_k, mode=mode
+    )
 
 
 def catalog(settings: Settings | None = None) -> Catalog:
     return engine(settings).catalog
 
 
-__all__ = ["Answer", "Catalog", "IndexUnavailable", "QueryEngine", "ask", "catalog", "engine"]
+__all__ = ["Answer", "Catalog", "IndexUnavailable", "QueryEngine", "ask", "ask_stream", "catalog", "engine"]
