@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from rag.answers import Answer
 from rag.errors import RagError
@@ -108,6 +109,47 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return run_eval_command(settings, mode=args.mode, json_path=args.json, gates=args.gates)
 
 
+def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.ingest import add_transcript
+
+    for path in args.files:
+        add_transcript(
+            Path(path),
+            settings,
+            company=args.company,
+            quarter=args.quarter,
+            call_date=args.date,
+            language=args.language,
+            ticker=args.ticker,
+            replace_existing=args.replace,
+            progress=_progress,
+        )
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.ingest import format_call_list, list_calls
+
+    print(format_call_list(list_calls(settings)))
+    return 0
+
+
+def _cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.ingest import remove_call
+    from rag.question import normalize_quarter
+
+    by_quarter = normalize_quarter(args.call) is not None and not Path(args.call).suffix
+    remove_call(
+        settings,
+        quarter=args.call if by_quarter else None,
+        file=None if by_quarter else args.call,
+        company=args.company,
+        language=args.language,
+        progress=_progress,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -127,6 +169,25 @@ def build_parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="build the index (only when missing or stale unless --force)")
     build.add_argument("--force", action="store_true")
     build.set_defaults(run=_cmd_build)
+
+    add = sub.add_parser("add", help="add transcript files to the corpus and the index (incrementally)")
+    add.add_argument("files", nargs="+", metavar="FILE", help="transcript: text, markdown or JSON")
+    add.add_argument("--company", help="company of the call (else from FILE.json or the text)")
+    add.add_argument("--quarter", help="quarter of the call: 2024Q4, Q4 2024, 2024年第四季度 …")
+    add.add_argument("--date", help="date of the call, YYYY-MM-DD")
+    add.add_argument("--language", help="language code of the transcript (default: detected, zh or en)")
+    add.add_argument("--ticker")
+    add.add_argument("--replace", action="store_true", help="replace the call already there for this quarter")
+    add.set_defaults(run=_cmd_add)
+
+    listing = sub.add_parser("list", help="show the calls with their turns, passages and speakers")
+    listing.set_defaults(run=_cmd_list)
+
+    remove = sub.add_parser("remove", help="take a call out of the corpus and the index")
+    remove.add_argument("call", metavar="QUARTER_OR_FILE", help="quarter (2024Q4) or file name")
+    remove.add_argument("--company", help="which company's call, when several have that quarter")
+    remove.add_argument("--language", help="which language version, when there are several")
+    remove.set_defaults(run=_cmd_remove)
 
     chat = sub.add_parser("chat", help="ask questions interactively in the terminal")
     chat.set_defaults(run=_cmd_chat)
