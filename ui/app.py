@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -31,10 +32,14 @@ EXAMPLES = (
 FONTS = ("ui-sans-serif", "system-ui", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "sans-serif")
 MONO_FONTS = ("ui-monospace", "Noto Sans Mono CJK SC", "Consolas", "monospace")
 
-PLACEHOLDER = (
-    "<strong>Ask about what Meta's executives and analysts said on the earnings calls.</strong><br>"
-    "Answers quote the transcripts; every [n] links to its source. English or 中文."
-)
+
+def _placeholder(companies: list[str]) -> str:
+    """The empty chat's invitation (static text of ours; company names escaped all the same)."""
+    calls = f"the {html.escape(', '.join(companies))} earnings calls" if companies else "the earnings calls"
+    return (
+        f"<strong>Ask what executives and analysts said on {calls}.</strong><br>"
+        "Answers quote the transcripts; every [n] links to its source. English or 中文."
+    )
 
 
 def _choices(values: list[str], anything: str) -> list[tuple[str, str]]:
@@ -70,7 +75,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                 panel = render.stack_sources(view.sources, earlier)
                 yield view.history, panel, "", [(question, view.sources), *earlier][:MAX_EARLIER_PANELS]
 
-    with gr.Blocks(title="Earnings-call Q&A", analytics_enabled=False) as app:
+    with gr.Blocks(title="Earnings-call Q&A", analytics_enabled=False, fill_width=True) as app:
         gr.Markdown(
             f"# Earnings-call Q&A\n{', '.join(known.companies)} earnings calls {quarters}",
             elem_id="title",
@@ -104,7 +109,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                     allow_tags=False,
                     feedback_options=None,
                     buttons=["copy", "copy_all"],
-                    placeholder=PLACEHOLDER,
+                    placeholder=_placeholder(known.companies),
                     examples=[{"text": q} for q in EXAMPLES],
                 )
                 with gr.Row():

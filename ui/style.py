@@ -1,7 +1,7 @@
 """The page's stylesheet: readable answers, source cards and notices, in light and dark themes."""
 
 APP_CSS = """
-.gradio-container { max-width: 1400px !important; margin: 0 auto; }
+.gradio-container { max-width: 1400px !important; width: 100%; margin: 0 auto; }
 .answer, .passage, .sources-head, #question textarea {
   font-family: ui-sans-serif, system-ui, "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
     "PingFang SC", "Microsoft YaHei", sans-serif;
