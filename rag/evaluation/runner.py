@@ -22,6 +22,7 @@ import numpy as np
 from rag.answers import Answer
 from rag.api import QueryEngine, ask, engine
 from rag.embedding import Embedder
+from rag.errors import RagError
 from rag.evaluation.baseline import NaiveRun, run_naive_baseline
 from rag.evaluation.gold import GoldQuestion, load_questions
 from rag.evaluation.metrics import QuestionScore, score_answer
@@ -82,20 +83,15 @@ class MemoEmbedder:
         return np.vstack([self._queries[t] for t in texts])
 
 
-def settings_for_mode(settings: Settings, mode: str) -> Settings:
-    """Settings that make `ask()` answer in `mode`: extractive never calls a model server."""
+def check_mode(settings: Settings, mode: str) -> None:
+    """`mode` is one `ask()` knows, and the LLM mode has a server to talk to."""
     if mode not in MODES:
         raise ValueError(f"unknown answer mode {mode!r}; allowed: {', '.join(MODES)}")
-    if mode == "extractive":
-        return dataclasses.replace(settings, llm_base_url=None)
-    if not settings.llm_base_url:
-        from rag.errors import RagError
-
+    if mode == "llm" and not settings.llm_base_url:
         raise RagError(
             "--mode llm needs an OpenAI-compatible server: set RAG_LLM_BASE_URL (and RAG_LLM_MODEL), "
             "e.g. start one with `bash scripts/llm_server.sh`"
         )
-    return settings
 
 
 def search(query_engine: QueryEngine, question: str, top_k: int = TOP_K) -> list[Hit]:
@@ -153,8 +149,8 @@ def evaluate(
     """The product default in `mode`, the retrieval ablations and the naive baseline, on the question set."""
     started = time.perf_counter()
     questions = tuple(questions if questions is not None else load_questions(settings.transcripts_dir))
-    default_settings = settings_for_mode(settings, mode)
-    product = engine(default_settings)  # opens (or builds) the index before the questions are timed
+    check_mode(settings, mode)
+    product = engine(settings)  # opens (or builds) the index before the questions are timed
     embedder = MemoEmbedder(product.embedder)
     engines: dict[Settings, QueryEngine] = {}
 
@@ -163,32 +159,31 @@ def evaluate(
             engines[variant] = QueryEngine(product.store, embedder, variant)
         return engines[variant]
 
-    progress(f"Asking {len(questions)} questions ({mode}, {default_settings.retrieval} retrieval) …")
+    progress(f"Asking {len(questions)} questions ({mode}, {settings.retrieval} retrieval) …")
     clock = time.perf_counter()
-    probe_engine = engine_for(settings_for_mode(default_settings, "extractive"))
+    probe_engine = engine_for(settings)
     scores = run_config(
         questions,
-        lambda text: ask(text, top_k=TOP_K, settings=default_settings),
+        lambda text: ask(text, top_k=TOP_K, mode=mode, settings=settings),
         lambda text: search(probe_engine, text),
     )
     default = ConfigRun(
-        "default", f"product default ({default_settings.retrieval})", scores, time.perf_counter() - clock
+        "default", f"product default ({settings.retrieval})", scores, time.perf_counter() - clock
     )
     warnings = []
     if mode == "llm":
-        fell_back = [s.id for s in scores if s.mode != "llm"]
+        fell_back = [s.id for s in scores if s.mode != "llm" and not s.abstained]
         if fell_back:
             warnings.append(
-                f"{len(fell_back)} answers came back in extractive mode (LLM fallback): {fell_back}"
+                f"{len(fell_back)} answers came back extractive (the LLM answer was not used): {fell_back}"
             )
     ablations: list[ConfigRun] = []
     naive = None
     if baselines:
-        extractive = settings_for_mode(default_settings, "extractive")
         for retrieval in RETRIEVAL_MODES:
-            variant = dataclasses.replace(extractive, retrieval=retrieval)
+            variant = dataclasses.replace(settings, retrieval=retrieval)
             description = "hybrid retrieval (dense + BM25)" if retrieval == "hybrid" else f"{retrieval} only"
-            if variant == default_settings:
+            if variant == settings and mode == "extractive":
                 ablations.append(ConfigRun(retrieval, description, default.scores, same_as="default"))
                 continue
             progress(f"Ablation: {description} …")
@@ -196,7 +191,7 @@ def evaluate(
             query_engine = engine_for(variant)
             run = run_config(
                 questions,
-                lambda text, e=query_engine: e.ask(text, top_k=TOP_K),  # type: ignore[misc]
+                lambda text, e=query_engine: e.ask(text, top_k=TOP_K, mode="extractive"),  # type: ignore[misc]
                 lambda text, e=query_engine: search(e, text),  # type: ignore[misc]
             )
             ablations.append(ConfigRun(retrieval, description, run, time.perf_counter() - clock))
