@@ -339,7 +339,7 @@ def add_transcript(
         progress,
     )
     with update_lock(settings.index_dir):
-        recover_interrupted_update(settings.transcripts_dir, settings.index_dir)
+        recover_interrupted_update(settings.transcripts_dir, settings.index_dir, locked=True)
         sweep_staged_files(settings.transcripts_dir, settings.index_dir)
         calls = _load_calls(settings)
         digest = _content_hash(text)
@@ -524,7 +524,7 @@ def remove_call(
     started = time.perf_counter()
     embedder = embedder or _default_embedder(settings, progress)
     with update_lock(settings.index_dir):
-        recover_interrupted_update(settings.transcripts_dir, settings.index_dir)
+        recover_interrupted_update(settings.transcripts_dir, settings.index_dir, locked=True)
         sweep_staged_files(settings.transcripts_dir, settings.index_dir)
         calls = _load_calls(settings)
         call = find_call(calls, file=file, company=company, quarter=quarter, language=language)

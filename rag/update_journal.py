@@ -100,13 +100,22 @@ def _carry_out(data: dict) -> None:  # type: ignore[type-arg]
             target.unlink(missing_ok=True)
 
 
-def recover_interrupted_update(transcripts_dir: Path, index_dir: Path) -> bool:
-    """Finish an update whose journal was written; True when there was one."""
+def recover_interrupted_update(transcripts_dir: Path, index_dir: Path, *, locked: bool = False) -> bool:
+    """Finish an update whose journal was written; True when there was one.
+
+    Takes the update lock (unless the caller holds it) so that a reader never races the update
+    that is carrying out its own journal.
+    """
     path = journal_path(index_dir)
     if not path.is_file():
         return False
+    if not locked:
+        with update_lock(index_dir):
+            return recover_interrupted_update(transcripts_dir, index_dir, locked=True)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return False  # finished by the update itself while we waited for the lock
     except ValueError as err:
         raise IndexUnavailable(
             f"the update journal {path} is unreadable ({err}); delete it and run `rag build --force`"
