@@ -317,3 +317,21 @@ def test_real_server_stopped_gives_the_fallback(
     server.stop()
     answer = generate_answer(QUESTION, mtia_turn, fallback, settings_for(server.base_url))
     assert answer.text == fallback.text and answer.notice and "cannot reach" in answer.notice
+
+
+@pytest.mark.llm
+def test_ask_in_llm_mode_goes_through_the_real_server(llm_server):  # noqa: F811 - the session fixture
+    """The product path: ask(mode="llm") and ask_stream() against the real local server."""
+    from dataclasses import replace
+
+    from rag.api import QueryEngine
+
+    settings = replace(Settings(), llm_base_url=llm_server.base_url, llm_model=MODEL_ALIAS, llm_timeout=300)
+    engine = QueryEngine.open(settings)
+    answer = engine.ask("Susan Li 对 MTIA 说了什么?", mode="llm", top_k=2)
+    assert answer.mode == "llm" or (answer.notice or "").startswith("LLM answer unavailable")
+    assert "cannot reach" not in (answer.notice or "")
+    assert answer.citations and answer.citations[0].speaker == "Susan Li"
+    items = list(engine.ask_stream("What did Susan say about MTIA?", top_k=2))
+    assert isinstance(items[-1], Answer) and all(isinstance(i, str) for i in items[:-1])
+    assert len(items) > 1, "the stream yielded no text before the verified answer"
