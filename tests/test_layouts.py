@@ -172,3 +172,15 @@ def test_anonymous_labels_and_operator_words_in_any_case():
     text = "speaker 1: Welcome to the call, everyone, thanks for joining.\nOPERATOR: Next question please.\n"
     turns = _parse(text, "Acme", "line_labels")
     assert [t.speaker for t in turns] == ["Speaker 1", "Operator"]
+
+
+def test_an_ambiguous_file_says_what_was_chosen_over_what():
+    text = (
+        "Jane Roe -- Analyst\nHow did cloud revenue grow this quarter?\n"
+        "John Smith -- Chief Executive Officer\nIt grew 25% on strong demand.\n"
+        "Jane Roe: And what about margins next year?\n"
+        "John Smith: We expect them to stay near 60 percent.\n"
+    )
+    guess = detect_layout(text)
+    assert guess.confidence < 0.75
+    assert "ambiguous: chose" in guess.reason and guess.layout in guess.reason.split("chose ")[1]
