@@ -30,34 +30,53 @@ INDEX_FILE = "vectors.faiss"
 CHECKSUM_FILE = "vectors.faiss.sha256"  # `sha256sum -c` format
 REBUILD_HINT = "run `rag build --force` to rebuild the index"
 
-# Up to this many rows the index is exact (IndexFlatIP): one query scans 100k x 384 floats in
-# ~15-25 ms on one core, well inside the 50 ms budget, builds instantly and has recall 1.
-# Above it an exhaustive scan grows linearly (~220 ms at 1M), so an HNSW graph takes over.
+# Up to this many rows the index is exact (IndexFlatIP): a query scans 100k x 384 floats in 15-25 ms
+# on one core, inside the 50 ms budget, the build is instant and recall is 1. Above it the scan grows
+# linearly (~220 ms at 1M rows), so an inverted-file index takes over.
 EXACT_MAX_ROWS = 100_000
 
-# HNSW over IVF: measured at 100k and 1M (see the report in bench/faiss_scale.py), HNSW reached the
-# recall target without training and keeps a contiguous flat copy of the vectors (its storage), which
-# the exact filtered path below reuses instead of holding a second 1.5 GB copy at 1M rows.
+# IVF over HNSW, measured with bench/faiss_scale.py's clustered vectors (k=10, one query at a time):
+#   1M rows  IVF nlist 4096: built in 212 s, recall@10 0.998 at nprobe 8, 1.000 at nprobe 32 (1.7 ms p50)
+#            HNSW M=32 efConstruction=40: built in 902 s, recall@10 0.938 at efSearch 64, 0.958 at 256
+#   100k     IVF 1.000 at nprobe 8; HNSW 0.960 at efSearch 64, 0.965 at 128 (graph plateaus on clusters)
+# On a harder variant whose topics are wide 16-d subspaces (100k), HNSW won (0.996 vs IVF 0.950 at
+# nprobe 64) but needed raising efConstruction for the clustered case, and its build is 4x slower on two
+# shared cores. IVF also needs no second copy of the vectors for exact filtered scoring (see below).
+IVF_LISTS_PER_SQRT_ROWS = 4  # nlist = 4 * sqrt(n): 4000 lists at 1M rows, ~250 rows per list
+IVF_TRAIN_ROWS_PER_LIST = 40  # k-means sample; faiss warns below 39 points per centroid
+IVF_KMEANS_ITERATIONS = 10
+IVF_SEED = 1234  # training sample and k-means initialisation: same input, same index
+IVF_NPROBE = 32  # 1M rows: recall@10 1.000 (0.998 at 8); the margin is for data less clustered than ours
+
+# Explicit-only alternative (kind="hnsw"), kept so the comparison above can be rerun.
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = 64
-HNSW_LEVEL_SEED = 12345  # the level of each inserted vector is drawn from this seed: same input, same graph
+HNSW_LEVEL_SEED = 12345
 
-# A filter allowing at most this many rows is answered exactly by scoring only those rows (IDSelectorArray
-# over the flat vectors costs ~1 us per allowed row: ~20 ms for 20k). Larger allowed sets go through HNSW
-# with the selector and efSearch raised by 1/selectivity, up to FILTER_EF_SEARCH_MAX.
-FILTER_EXACT_MAX_ROWS = 30_000
-FILTER_EF_SEARCH_MAX = 1024
+# Filters. IVF searches the lists nearest the query with a bitmap selector and widens nprobe by
+# 1/selectivity (capped at nlist, where the search becomes an exact scan of the allowed rows): a
+# speaker (2 % of rows) probes 1600 of 4000 lists at 1M rows. Probing all lists costs one bit test per
+# row plus a dot product per allowed row (~3 ms for 2k allowed of 100k, ~15 ms for 12.5k).
+# HNSW answers small allowed sets exactly from its flat storage (IDSelectorArray visits only the listed
+# rows, ~1 us each) and larger ones with the selector and efSearch widened the same way.
+HNSW_FILTER_EXACT_MAX_ROWS = 30_000
+HNSW_FILTER_EF_SEARCH_MAX = 1024
 
 _NORM_TOLERANCE = 1e-3
-_KINDS = ("flat", "hnsw")
+KINDS = ("flat", "ivf", "hnsw")
 
 
 def choose_index_kind(count: int, *, exact_max_rows: int = EXACT_MAX_ROWS) -> str:
-    """ "flat" (exact) up to `exact_max_rows` rows, "hnsw" above."""
+    """ "flat" (exact) up to `exact_max_rows` rows, "ivf" above."""
     if count < 0:
         raise ValueError(f"row count must be >= 0, got {count}")
-    return "flat" if count <= exact_max_rows else "hnsw"
+    return "flat" if count <= exact_max_rows else "ivf"
+
+
+def ivf_list_count(count: int) -> int:
+    """Inverted lists for `count` rows: 4 * sqrt(n), but never fewer than 39 training rows per list."""
+    return max(1, min(round(IVF_LISTS_PER_SQRT_ROWS * math.sqrt(count)), count // 39))
 
 
 class VectorIndex:
@@ -67,9 +86,17 @@ class VectorIndex:
         self._index = index
         self.kind = kind
         self.dimension = int(index.d)
-        # The exact scorer: the index itself when flat, the HNSW graph's own vector storage otherwise.
-        self._flat: Any = index if kind == "flat" else faiss.downcast_index(index.storage)
-        if kind == "hnsw":
+        # Exact scoring over a row subset: IndexFlat with an IDSelectorArray visits only the listed
+        # rows. The HNSW graph keeps its vectors in such a flat index; IVF scores exactly by probing
+        # every list with a bitmap selector (see _exact_among), so no kind holds a second copy.
+        self._flat: Any = None
+        if kind == "flat":
+            self._flat = index
+        elif kind == "ivf":
+            self.ivf_nlist = int(index.nlist)
+            self.ivf_nprobe = IVF_NPROBE
+        else:
+            self._flat = faiss.downcast_index(index.storage)
             self.hnsw_m = int(index.hnsw.nb_neighbors(1))
             self.hnsw_ef_construction = int(index.hnsw.efConstruction)
             self.hnsw_ef_search = HNSW_EF_SEARCH
@@ -88,19 +115,25 @@ class VectorIndex:
         kind = choose_index_kind(n, exact_max_rows=exact_max_rows) if kind is None else kind
         if kind == "flat":
             index = faiss.IndexFlatIP(dimension)
+        elif kind == "ivf":
+            index = _trained_ivf(matrix)
         elif kind == "hnsw":
             index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
             index.hnsw.efSearch = HNSW_EF_SEARCH
             index.hnsw.rng = faiss.RandomGenerator(HNSW_LEVEL_SEED)
         else:
-            raise ValueError(f"unknown index kind {kind!r}; allowed: {', '.join(_KINDS)} or None")
+            raise ValueError(f"unknown index kind {kind!r}; allowed: {', '.join(KINDS)} or None")
         built = cls(index, kind)
         built.add(matrix)
         return built
 
     def add(self, vectors: np.ndarray) -> None:
-        """Append rows; their ids continue after the existing ones (count, count+1, ...)."""
+        """Append rows; their ids continue after the existing ones (count, count+1, ...).
+
+        An IVF index keeps the lists it was trained with: after adding many rows unlike the original
+        ones, rebuild to retrain.
+        """
         matrix = _as_unit_rows(vectors, "vectors", dimension=self.dimension)
         if len(matrix):
             self._index.add(matrix)
@@ -122,8 +155,8 @@ class VectorIndex:
         rows = self._as_allowed(allowed)
         k = min(k, len(rows))
         if k == 0:
-            return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
-        if self.kind == "flat" or len(rows) <= FILTER_EXACT_MAX_ROWS:
+            return _empty()
+        if self.kind == "flat" or (self.kind == "hnsw" and len(rows) <= HNSW_FILTER_EXACT_MAX_ROWS):
             return self._exact_among(q, k, rows)
         return self._approximate_among(q, k, rows)
 
@@ -135,14 +168,16 @@ class VectorIndex:
             "metric": "inner_product",
             "dimension": self.dimension,
             "count": self.count,
-            "filter_exact_max_rows": FILTER_EXACT_MAX_ROWS,
         }
-        if self.kind == "hnsw":
+        if self.kind == "ivf":
+            info |= {"ivf_nlist": self.ivf_nlist, "ivf_nprobe": self.ivf_nprobe}
+        elif self.kind == "hnsw":
             info |= {
                 "hnsw_m": self.hnsw_m,
                 "hnsw_ef_construction": self.hnsw_ef_construction,
                 "hnsw_ef_search": self.hnsw_ef_search,
-                "filter_ef_search_max": FILTER_EF_SEARCH_MAX,
+                "hnsw_filter_exact_max_rows": HNSW_FILTER_EXACT_MAX_ROWS,
+                "hnsw_filter_ef_search_max": HNSW_FILTER_EF_SEARCH_MAX,
             }
         return info
 
@@ -178,7 +213,7 @@ class VectorIndex:
         if kind is None or index.metric_type != faiss.METRIC_INNER_PRODUCT:
             raise IndexUnavailable(
                 f"the vector index {path} is a {type(index).__name__} with metric {index.metric_type}, "
-                f"not an inner-product {' or '.join(_KINDS)} index; {REBUILD_HINT}"
+                f"not an inner-product {'/'.join(KINDS)} index; {REBUILD_HINT}"
             )
         if index.d != expected_dimension:
             raise IndexUnavailable(
@@ -190,34 +225,45 @@ class VectorIndex:
                 f"the vector index {path} holds {index.ntotal} vectors but there are {expected_count} "
                 f"chunks; {REBUILD_HINT}"
             )
-        loaded = cls(index, kind)
-        loaded._check_sample_norms(path)
-        return loaded
+        return cls(index, kind)
 
     def _search_all(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         if k == 0:
-            return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
+            return _empty()
         if self.kind == "flat":
-            return _valid(*self._flat.search(q, k))
-        params = faiss.SearchParametersHNSW(efSearch=max(self.hnsw_ef_search, k))
+            return _valid(*self._index.search(q, k))
+        if self.kind == "ivf":
+            params = faiss.SearchParametersIVF(nprobe=min(self.ivf_nprobe, self.ivf_nlist))
+        else:
+            params = faiss.SearchParametersHNSW(efSearch=max(self.hnsw_ef_search, k))
         scores, ids = _valid(*self._index.search(q, k, params=params))
-        if len(ids) < k:  # the graph could not reach k rows: fall back to the exact scan
-            return _valid(*self._flat.search(q, k))
+        if len(ids) < k:  # the probed lists or the graph walk held fewer than k rows
+            return self._exact_among(q, k, None)
         return scores, ids
 
-    def _exact_among(self, q: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # IndexFlat scores only the listed ids for an IDSelectorArray (cost ~ len(rows), not count)
+    def _exact_among(self, q: np.ndarray, k: int, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact top k over `rows` (every row if None)."""
+        if self.kind == "ivf":
+            # Probing every list is an exhaustive scan; the selector skips other rows before scoring.
+            params = faiss.SearchParametersIVF(nprobe=self.ivf_nlist)
+            if rows is not None:
+                params.sel = _bitmap_selector(rows, self.count)
+            return _valid(*self._index.search(q, k, params=params))
+        if rows is None:
+            return _valid(*self._flat.search(q, k))
         params = faiss.SearchParameters(sel=faiss.IDSelectorArray(rows))
         return _valid(*self._flat.search(q, k, params=params))
 
     def _approximate_among(self, q: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        mask = np.zeros(self.count, dtype=bool)
-        mask[rows] = True
-        selector = faiss.IDSelectorBitmap(np.packbits(mask, bitorder="little"))
-        # The graph walk still visits filtered-out rows, so widen the beam by 1/selectivity.
-        widened = math.ceil(self.hnsw_ef_search * self.count / len(rows))
-        ef = min(FILTER_EF_SEARCH_MAX, max(widened, k))
-        params = faiss.SearchParametersHNSW(efSearch=ef, sel=selector)
+        """Top k among `rows`: the approximate search with a selector, widened by 1/selectivity."""
+        widening = self.count / len(rows)
+        selector = _bitmap_selector(rows, self.count)
+        if self.kind == "ivf":
+            nprobe = min(self.ivf_nlist, math.ceil(self.ivf_nprobe * widening))
+            params = faiss.SearchParametersIVF(nprobe=nprobe, sel=selector)
+        else:
+            ef = min(HNSW_FILTER_EF_SEARCH_MAX, max(math.ceil(self.hnsw_ef_search * widening), k))
+            params = faiss.SearchParametersHNSW(efSearch=ef, sel=selector)
         scores, ids = _valid(*self._index.search(q, k, params=params))
         if len(ids) < k:
             return self._exact_among(q, k, rows)
@@ -248,19 +294,6 @@ class VectorIndex:
             raise ValueError("allowed row ids must be sorted ascending without repeats")
         return rows
 
-    def _check_sample_norms(self, path: Path) -> None:
-        """Cheap corruption check: evenly spaced stored rows must still be unit vectors."""
-        if self.count == 0:
-            return
-        picks = np.unique(np.linspace(0, self.count - 1, num=min(self.count, 256)).astype(np.int64))
-        norms = np.linalg.norm(self._flat.reconstruct_batch(picks), axis=1)
-        bad = np.flatnonzero(~(np.abs(norms - 1.0) <= _NORM_TOLERANCE))
-        if bad.size:
-            raise IndexUnavailable(
-                f"the vector index {path} is corrupt (row {int(picks[bad[0]])} has norm "
-                f"{float(norms[bad[0]]):.4g}, expected 1); {REBUILD_HINT}"
-            )
-
 
 def _as_unit_rows(vectors: np.ndarray, name: str, *, dimension: int | None = None) -> np.ndarray:
     matrix = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -279,12 +312,44 @@ def _as_unit_rows(vectors: np.ndarray, name: str, *, dimension: int | None = Non
     return matrix
 
 
+def _trained_ivf(matrix: np.ndarray) -> Any:
+    """An empty IndexIVFFlat whose lists come from spherical k-means on a fixed-seed sample of `matrix`."""
+    n, dimension = matrix.shape
+    if n == 0:
+        raise ValueError("an ivf index is trained on its vectors and needs at least one row; use kind='flat'")
+    nlist = ivf_list_count(n)
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, nlist, faiss.METRIC_INNER_PRODUCT)
+    index.cp.niter = IVF_KMEANS_ITERATIONS
+    index.cp.seed = IVF_SEED
+    index.cp.spherical = True
+    sample_size = min(n, nlist * IVF_TRAIN_ROWS_PER_LIST)
+    if sample_size < n:
+        picks = np.sort(np.random.default_rng(IVF_SEED).choice(n, size=sample_size, replace=False))
+        index.train(matrix[picks])
+    else:
+        index.train(matrix)
+    return index
+
+
+def _bitmap_selector(rows: np.ndarray, count: int) -> Any:
+    """An O(1) membership test for faiss: one bit per row."""
+    mask = np.zeros(count, dtype=bool)
+    mask[rows] = True
+    return faiss.IDSelectorBitmap(np.packbits(mask, bitorder="little"))
+
+
+def _empty() -> tuple[np.ndarray, np.ndarray]:
+    return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
+
+
 def _valid(scores: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keep = ids[0] >= 0
     return scores[0][keep], ids[0][keep].astype(np.int64)
 
 
 def _kind_of(index: Any) -> str | None:
+    if isinstance(index, faiss.IndexIVFFlat):
+        return "ivf"
     if isinstance(index, faiss.IndexHNSWFlat):
         return "hnsw"
     if isinstance(index, faiss.IndexFlat):

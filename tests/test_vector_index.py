@@ -1,4 +1,4 @@
-"""The FAISS vector index: exact and HNSW search, filters applied before ranking, and a safe on-disk form."""
+"""The FAISS vector index: exact, IVF and HNSW search, filters applied before ranking, a safe on-disk form."""
 
 from __future__ import annotations
 
@@ -51,13 +51,18 @@ def queries() -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def hnsw_index(vectors: np.ndarray) -> VectorIndex:
-    return VectorIndex.build(vectors, kind="hnsw")
+def built(vectors: np.ndarray) -> dict[str, VectorIndex]:
+    return {kind: VectorIndex.build(vectors, kind=kind) for kind in vector_index.KINDS}
 
 
-@pytest.fixture(scope="module", params=["flat", "hnsw"])
-def index(request: pytest.FixtureRequest, vectors: np.ndarray, hnsw_index: VectorIndex) -> VectorIndex:
-    return hnsw_index if request.param == "hnsw" else VectorIndex.build(vectors, kind="flat")
+@pytest.fixture(params=vector_index.KINDS)
+def index(request: pytest.FixtureRequest, built: dict[str, VectorIndex]) -> VectorIndex:
+    return built[request.param]
+
+
+@pytest.fixture(params=["ivf", "hnsw"])
+def approximate(request: pytest.FixtureRequest, built: dict[str, VectorIndex]) -> VectorIndex:
+    return built[request.param]
 
 
 def test_exact_search_returns_the_true_nearest_neighbours(vectors: np.ndarray, queries: np.ndarray) -> None:
@@ -70,10 +75,10 @@ def test_exact_search_returns_the_true_nearest_neighbours(vectors: np.ndarray, q
         assert np.all(np.diff(scores) <= 1e-6)  # best first
 
 
-def test_hnsw_finds_nearly_all_true_neighbours(
-    hnsw_index: VectorIndex, vectors: np.ndarray, queries: np.ndarray
+def test_approximate_kinds_find_nearly_all_true_neighbours(
+    approximate: VectorIndex, vectors: np.ndarray, queries: np.ndarray
 ) -> None:
-    found = [len(set(hnsw_index.search(q, 10)[1]) & set(true_top(vectors, q, 10))) for q in queries]
+    found = [len(set(approximate.search(q, 10)[1]) & set(true_top(vectors, q, 10))) for q in queries]
     assert sum(found) / (10 * len(queries)) >= 0.95
 
 
@@ -88,17 +93,31 @@ def test_filter_restricts_results_to_allowed_rows_and_still_returns_k(
         assert ids.tolist() == true_top(vectors, query, 10, allowed).tolist()
 
 
-def test_large_filters_use_the_graph_and_still_return_k_allowed_rows(
-    monkeypatch: pytest.MonkeyPatch, hnsw_index: VectorIndex, vectors: np.ndarray, queries: np.ndarray
+def test_large_filters_use_the_approximate_index_and_still_return_k_allowed_rows(
+    monkeypatch: pytest.MonkeyPatch, approximate: VectorIndex, vectors: np.ndarray, queries: np.ndarray
 ) -> None:
-    monkeypatch.setattr(vector_index, "FILTER_EXACT_MAX_ROWS", 100)  # force the HNSW + selector path
+    monkeypatch.setattr(vector_index, "HNSW_FILTER_EXACT_MAX_ROWS", 100)  # HNSW: force the selector path
     allowed = np.flatnonzero(np.arange(ROWS) % 5 == 3).astype(np.int64)  # 400 rows, 20 %
     found = 0
     for query in queries:
-        _, ids = hnsw_index.search(query, 10, allowed)
+        _, ids = approximate.search(query, 10, allowed)
         assert len(ids) == 10 and np.all(ids % 5 == 3)
         found += len(set(ids) & set(true_top(vectors, query, 10, allowed)))
     assert found / (10 * len(queries)) >= 0.95
+
+
+def test_ivf_filter_whose_rows_lie_in_unprobed_lists_still_returns_the_true_top_k(
+    vectors: np.ndarray, queries: np.ndarray, tmp_path: Path
+) -> None:
+    built = VectorIndex.build(vectors, kind="ivf")
+    built.ivf_nprobe = 1  # widened by 1/selectivity, the search probes only a handful of lists
+    query = queries[0]
+    quantizer = built._index.quantizer
+    _, near_to_far = quantizer.search(query.reshape(1, -1), built.ivf_nlist)
+    _, list_of_row = quantizer.search(vectors, 1)
+    allowed = np.flatnonzero(np.isin(list_of_row[:, 0], near_to_far[0, -10:])).astype(np.int64)
+    _, ids = built.search(query, 10, allowed)
+    assert ids.tolist() == true_top(vectors, query, 10, allowed).tolist()
 
 
 def test_k_larger_than_the_allowed_set_returns_all_allowed_rows_and_nothing_else(
@@ -112,7 +131,7 @@ def test_k_larger_than_the_allowed_set_returns_all_allowed_rows_and_nothing_else
 
 def test_k_larger_than_the_index_returns_every_row_once(queries: np.ndarray) -> None:
     small = unit_rows(12, seed=3)
-    for kind in ("flat", "hnsw"):
+    for kind in vector_index.KINDS:
         _, ids = VectorIndex.build(small, kind=kind).search(queries[0], 100)
         assert sorted(ids.tolist()) == list(range(12))
 
@@ -150,8 +169,8 @@ def test_save_and_load_round_trip_keeps_results_and_parameters(
 
 
 @pytest.fixture
-def saved(hnsw_index: VectorIndex, tmp_path: Path) -> Path:
-    hnsw_index.save(tmp_path)
+def saved(built: dict[str, VectorIndex], tmp_path: Path) -> Path:
+    built["ivf"].save(tmp_path)
     return tmp_path
 
 
@@ -209,22 +228,34 @@ def test_rows_added_after_load_continue_the_ids(saved: Path) -> None:
     assert ids.tolist() == [ROWS + 2, 5]
 
 
-def test_the_kind_switches_from_exact_to_hnsw_above_the_threshold(vectors: np.ndarray) -> None:
+def test_the_kind_switches_from_exact_to_ivf_above_the_threshold(vectors: np.ndarray) -> None:
     assert choose_index_kind(vector_index.EXACT_MAX_ROWS) == "flat"
-    assert choose_index_kind(vector_index.EXACT_MAX_ROWS + 1) == "hnsw"
+    assert choose_index_kind(vector_index.EXACT_MAX_ROWS + 1) == "ivf"
     below = VectorIndex.build(vectors[:1000], exact_max_rows=1000)
     above = VectorIndex.build(vectors[:1001], exact_max_rows=1000)
     assert below.describe()["kind"] == "flat"
     described = above.describe()
-    assert described["kind"] == "hnsw"
-    assert described["hnsw_m"] == vector_index.HNSW_M
-    assert described["hnsw_ef_construction"] == vector_index.HNSW_EF_CONSTRUCTION
+    assert described["kind"] == "ivf"
+    assert described["ivf_nlist"] == vector_index.ivf_list_count(1001) == 25  # 1001 // 39 rows per list
+    assert described["ivf_nprobe"] == vector_index.IVF_NPROBE
     assert described["count"] == 1001 and described["dimension"] == DIMENSION
 
 
+def test_the_number_of_ivf_lists_grows_with_the_square_root_of_the_rows() -> None:
+    assert vector_index.ivf_list_count(1_000_000) == 4000
+    assert vector_index.ivf_list_count(200_000) == 1789
+    assert vector_index.ivf_list_count(10) == 1
+
+
+@pytest.mark.parametrize("kind", ["ivf", "hnsw"])
 def test_building_twice_from_the_same_vectors_gives_identical_files(
-    hnsw_index: VectorIndex, vectors: np.ndarray, tmp_path: Path
+    kind: str, built: dict[str, VectorIndex], vectors: np.ndarray, tmp_path: Path
 ) -> None:
-    hnsw_index.save(tmp_path / "a")
-    VectorIndex.build(vectors, kind="hnsw").save(tmp_path / "b")
+    built[kind].save(tmp_path / "a")
+    VectorIndex.build(vectors, kind=kind).save(tmp_path / "b")
     assert (tmp_path / "a" / INDEX_FILE).read_bytes() == (tmp_path / "b" / INDEX_FILE).read_bytes()
+
+
+def test_an_unknown_kind_is_rejected_naming_the_allowed_ones(vectors: np.ndarray) -> None:
+    with pytest.raises(ValueError, match="unknown index kind 'annoy'; allowed: flat, ivf, hnsw"):
+        VectorIndex.build(vectors, kind="annoy")
