@@ -92,6 +92,7 @@ class QuestionScore:
     retrieved_labels: tuple[str, ...] = ()
     filters: dict[str, Any] | None = None
     text: str = ""
+    notice: str | None = None  # e.g. why the LLM answer fell back to the extractive one
     probe: str | None = None  # for a false abstention: where retrieval ranked the gold passage
 
     def to_dict(self) -> dict[str, Any]:
@@ -263,6 +264,7 @@ def score_answer(gold: GoldQuestion, answer: Answer) -> QuestionScore:
         top_labels=tuple(c.label or c.speaker for c in citations[:3]),
         filters=dict(answer.filters),
         text=answer.text,
+        notice=answer.notice,
     )
     fields: dict[str, Any] = {}
     if not answer.abstained:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +91,7 @@ def check_mode(settings: Settings, mode: str) -> None:
     if mode == "llm" and not settings.llm_base_url:
         raise RagError(
             "--mode llm needs an OpenAI-compatible server: set RAG_LLM_BASE_URL (and RAG_LLM_MODEL), "
-            "e.g. start one with `bash scripts/llm_server.sh`"
+            "e.g. `bash scripts/llm_server.sh start 8765` and RAG_LLM_BASE_URL=http://127.0.0.1:8765/v1"
         )
 
 
@@ -172,10 +173,13 @@ def evaluate(
     )
     warnings = []
     if mode == "llm":
-        fell_back = [s.id for s in scores if s.mode != "llm" and not s.abstained]
+        fell_back = [s for s in scores if s.mode != "llm" and not s.abstained]
         if fell_back:
+            reasons = Counter(s.notice or "no notice" for s in fell_back)
             warnings.append(
-                f"{len(fell_back)} answers came back extractive (the LLM answer was not used): {fell_back}"
+                f"{len(fell_back)} answers came back extractive, the LLM answer not used "
+                f"({', '.join(s.id for s in fell_back)}); notices: "
+                + "; ".join(f"{n}x {notice}" for notice, n in reasons.most_common())
             )
     ablations: list[ConfigRun] = []
     naive = None
