@@ -14,7 +14,9 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -55,15 +57,20 @@ def _wait_until_answering(url: str, server: subprocess.Popen[bytes], log: Path) 
     raise RuntimeError(f"UI server did not answer at {url} within {SERVER_START_TIMEOUT:.0f}s")
 
 
-@pytest.fixture(scope="session")
-def ui_server() -> Iterator[str]:
-    """`ui.app.serve()` in a subprocess on a free 127.0.0.1 port, on the project's real index."""
+@contextmanager
+def running_ui_server(name: str, llm_env: dict[str, str] | None = None) -> Iterator[str]:
+    """`ui.app.serve()` in a subprocess on a free 127.0.0.1 port, on the project's real index.
+
+    Without `llm_env` the endpoint variables are removed, so the page has no LLM mode selector.
+    The server's output goes to artifacts/ui-server-`name`.log.
+    """
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / "ui-server.log"
+    log = ARTIFACTS / f"ui-server-{name}.log"
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
-    for var in ("RAG_LLM_BASE_URL", "OPENAI_BASE_URL"):  # the extractive UI, without a mode selector
+    for var in ("RAG_LLM_BASE_URL", "OPENAI_BASE_URL", "RAG_LLM_MODEL"):
         env.pop(var, None)
+    env.update(llm_env or {})
     code = f"from ui.app import serve; serve(host='127.0.0.1', port={port})"
     with log.open("wb") as out:
         server = subprocess.Popen(
@@ -83,6 +90,22 @@ def ui_server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def ui_server() -> Iterator[str]:
+    """The extractive page (no LLM endpoint configured)."""
+    with running_ui_server("extractive") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def ui_llm_server(llm_server: Any) -> Iterator[str]:
+    """The page with an LLM endpoint: the real llama.cpp server of `llm_fixtures.llm_server`
+    (import that fixture next to this one)."""
+    llm_env = {"RAG_LLM_BASE_URL": llm_server.base_url, "RAG_LLM_MODEL": llm_server.model}
+    with running_ui_server("llm", llm_env) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def ui_browser() -> Iterator[Browser]:
     """Headless Debian Chromium through Playwright."""
     if not CHROMIUM.exists():
@@ -95,14 +118,26 @@ def ui_browser() -> Iterator[Browser]:
             browser.close()
 
 
-@pytest.fixture()
-def ui_page(ui_server: str, ui_browser: Browser) -> Iterator[Page]:
+@contextmanager
+def open_page(browser: Browser, url: str) -> Iterator[Page]:
     """A fresh page (own session, own chat) with the app loaded and ready for a question."""
-    context = ui_browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.goto(ui_server, wait_until="domcontentloaded")
+    page.goto(url, wait_until="domcontentloaded")
     page.locator("#question textarea").wait_for(state="visible", timeout=60_000)
     try:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture()
+def ui_page(ui_server: str, ui_browser: Browser) -> Iterator[Page]:
+    with open_page(ui_browser, ui_server) as page:
+        yield page
+
+
+@pytest.fixture()
+def ui_llm_page(ui_llm_server: str, ui_browser: Browser) -> Iterator[Page]:
+    with open_page(ui_browser, ui_llm_server) as page:
+        yield page

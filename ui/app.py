@@ -91,7 +91,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                 _choices(known.speakers, "Anyone"), value="", label="Speaker", elem_id="filter-speaker"
             )
             mode = gr.Radio(
-                [("Quote the transcripts", "extractive"), ("Generate (LLM)", "llm")],
+                [("Extractive", "extractive"), ("LLM", "llm")],
                 value="extractive",
                 label="Answer mode",
                 visible=has_llm,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.answers import Answer
-from rag.api import ask
+from rag.api import ask, ask_stream
 from rag.errors import RagError
 from rag.settings import Settings
 from ui import render
@@ -57,9 +57,7 @@ def _stream_answer(question: str, filters: Filters, mode: str, settings: Setting
         "settings": settings,
     }
     if mode == "llm":
-        from rag.api import ask_stream
-
-        yield from ask_stream(question, **kwargs)
+        yield from ask_stream(question, mode="llm", **kwargs)
     else:
         yield ask(question, **kwargs)
 
@@ -74,7 +72,7 @@ def run_turn(
     """
     key = answer_key(history)
     history = [*history, {"role": "user", "content": render.render_user_message(question)}]
-    pending = render.render_pending()
+    pending = render.render_pending(mode)
     yield ChatView([*history, {"role": "assistant", "content": pending}], pending=True)
     text = ""
     try:

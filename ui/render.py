@@ -107,8 +107,13 @@ def render_partial_answer(text: str, key: str, cited: Iterable[int] = ()) -> str
     return f'<div class="answer streaming">{body}</div>'
 
 
-def render_pending() -> str:
-    return '<div class="answer pending"><p>Searching the transcripts…</p></div>'
+def render_pending(mode: str = "extractive") -> str:
+    doing = (
+        "Searching the transcripts and asking the language model…"
+        if mode == "llm"
+        else "Searching the transcripts…"
+    )
+    return f'<div class="answer pending"><p>{doing}</p></div>'
 
 
 def render_error(message: str) -> str:
