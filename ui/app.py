@@ -9,7 +9,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag.api import catalog
+from rag.api import ask, catalog
 from rag.settings import Settings
 from ui import render
 from ui.chat import Filters, Message, run_turn
@@ -19,6 +19,7 @@ from ui.style import APP_CSS
 # Extractive answers are short CPU bursts, LLM answers mostly wait on the endpoint.
 CONCURRENCY_LIMIT = 4
 QUEUE_MAX_SIZE = 200
+WARM_UP_QUESTION = "revenue guidance 收入指引"
 MAX_EARLIER_PANELS = 20  # earlier answers whose sources stay in the page (folded) for their [n] links
 
 EXAMPLES = (
@@ -176,5 +177,8 @@ def launch_options() -> dict[str, Any]:
 def serve(host: str = "127.0.0.1", port: int = 7860, settings: Settings | None = None) -> None:
     """Run the page until interrupted; reachable only from this machine unless `host` says otherwise."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-    app = build_app(settings)
+    settings = settings or Settings.from_env()
+    app = build_app(settings)  # opens the index and the query embedder
+    # One question before the doors open, so the first users do not share the tokenisers' lazy start-up.
+    ask(WARM_UP_QUESTION, settings=settings)
     app.launch(server_name=host, server_port=port, **launch_options())
