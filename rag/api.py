@@ -11,15 +11,18 @@ from rag.answers import Answer
 from rag.embedding import Embedder, load_embedder
 from rag.errors import IndexUnavailable
 from rag.evidence import why_unanswerable
-from rag.extractive import abstention_answer, extractive_answer
+from rag.extractive import abstention_answer, asks_for_a_number, extractive_answer
 from rag.generate import generate_answer, stream_answer
 from rag.question import (
-    COMPANY_ALIASES,
+    company_aliases,
+    companies_in_text,
     SearchRequest,
     asks_about_management,
     check_question,
     mask_quarters,
     people_in_text,
+    primary_speakers,
+    unknown_cjk_people,
     quarters_in_text,
     resolve_company_filter,
     resolve_quarter_filter,
@@ -80,7 +83,8 @@ class QueryEngine:
         if speaker:
             speakers = (directory.resolve(speaker, among=speakers_here).name,)
         else:
-            speakers = tuple(p.name for p in people_in_text(question, directory) if p.name in speakers_here)
+            named = [p for p in people_in_text(question, directory) if p.name in speakers_here]
+            speakers = tuple(p.name for p in primary_speakers(question, named))
         if quarter:
             quarters, compares = (resolve_quarter_filter(quarter, known_quarters),), False
         else:
@@ -92,7 +96,11 @@ class QueryEngine:
         management = asks_about_management(question, directory)
         if management and not speakers:
             speakers = tuple(managers)
+        mentioned = companies_in_text(question)
+        in_corpus = [c for c in mentioned if c in self.store.companies]
+        other_companies = () if in_corpus or speakers else tuple(c for c in mentioned if c not in in_corpus)
         return SearchRequest(
+            other_companies=other_companies,
             question=question,
             speakers=() if asks_who and not speaker else speakers,
             include_management=management,
@@ -100,7 +108,9 @@ class QueryEngine:
             companies=companies,
             asks_who_asked=asks_who,
             compares_quarters=compares or len(quarters) > 1,
-            unknown_people=tuple(unknown_people_in_text(question, directory)),
+            unknown_people=tuple(
+                unknown_people_in_text(question, directory) + unknown_cjk_people(self.without_names(question))
+            ),
             speaker_from_question=bool(speakers) and not speaker,
             quarter_from_question=bool(quarters) and not quarter,
         )
@@ -109,7 +119,8 @@ class QueryEngine:
         names = {a for p in self.store.directory.people for a in p.aliases}
         names |= {a for aliases in self.store.directory.firm_aliases.values() for a in aliases}
         names |= {a for aliases in self.store.directory.role_aliases.values() for a in aliases}
-        return names | {a for aliases in COMPANY_ALIASES.values() for a in aliases}
+        corpus_companies = [company_aliases().get(c, (c,)) for c in self.store.companies]
+        return names | {a for aliases in corpus_companies for a in aliases}
 
     def without_names(self, question: str) -> str:
         """The question with people, firms, roles and company names blanked out (the filters carry them)."""
@@ -157,7 +168,15 @@ class QueryEngine:
         hits: list[Hit] = []
         if not request.unknown_people:
             hits = retrieve(self.store, self.query(question, terms), request, top_k, self.settings.retrieval)
-        abstention = why_unanswerable(request, hits, terms, self.corpus_text, self.store.speakers)
+        abstention = why_unanswerable(
+            request,
+            hits,
+            terms,
+            self.corpus_text,
+            self.store.speakers,
+            self.store.companies,
+            wants_number=asks_for_a_number(question),
+        )
         if abstention is not None:
             return abstention_answer(question, abstention, filters), []
         answer = extractive_answer(question, hits, terms, filters)

@@ -7,8 +7,11 @@ turn to search, or the question's key terms appear nowhere in the corpus or in n
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from rag.chunking import split_sentences
+from rag.numbers import claims
 from rag.question import SearchRequest
 from rag.retrieve import Hit
 from rag.terms import Term
@@ -21,7 +24,13 @@ class Abstention:
 
 
 def why_unanswerable(
-    request: SearchRequest, hits: list[Hit], terms: list[Term], corpus_text: str, speakers: list[str]
+    request: SearchRequest,
+    hits: list[Hit],
+    terms: list[Term],
+    corpus_text: str,
+    speakers: list[str],
+    companies: list[str],
+    wants_number: bool = False,
 ) -> Abstention | None:
     if request.unknown_people:
         names = ", ".join(request.unknown_people)
@@ -29,10 +38,22 @@ def why_unanswerable(
             f"{names} does not speak on any of the calls (speakers: {', '.join(speakers)})",
             f"{names} 没有在任何一场电话会上发言(发言人:{', '.join(speakers)})",
         )
+    if request.other_companies:
+        names = ", ".join(request.other_companies)
+        return Abstention(
+            f"the corpus has no call of {names} (companies: {', '.join(companies)})",
+            f"语料中没有 {names} 的电话会(公司:{', '.join(companies)})",
+        )
     if not hits:
         who = " and ".join(request.speakers) or "anyone"
         when = ", ".join(request.quarters) or "any call"
         return Abstention(f"no turn by {who} on {when} in the transcripts", f"记录中没有 {who} 在 {when} 的发言")
+    if request.asks_who_asked and hits and not any(h.chunk.attributed for h in hits[:3]):
+        quarters = ", ".join(sorted({h.chunk.quarter for h in hits[:3]}))
+        return Abstention(
+            f"the {quarters} transcript does not name the analysts who asked",
+            f"{quarters} 的记录没有写出提问分析师的名字",
+        )
     absent = [t for t in terms if not t.found_in(corpus_text)]
     if absent:
         words = ", ".join(f"“{t.text}”" for t in absent)
@@ -46,4 +67,38 @@ def why_unanswerable(
             f"no passage{scope} in the searched calls mentions {words}",
             f"所检索的发言{('(' + who + ')') if who else ''}中没有提到 {words}",
         )
+    specific = [t for t in terms if t.specific]
+    others = [t for t in terms if not t.specific and len(t.variants) > 1]  # glossary terms ("operating loss")
+    if wants_number and specific and not _figure_with_terms(hits, specific, others):
+        words = ", ".join(f"“{t.text}”" for t in specific)
+        return Abstention(
+            f"no passage gives a figure for {words}",
+            f"没有任何段落给出 {words} 的具体数字",
+        )
     return None
+
+
+def _figure_with_terms(hits: list[Hit], terms: list[Term], others: list[Term]) -> bool:
+    """Whether some retrieved sentence states a figure, mentions every one of `terms` (the names:
+    "Reality Labs", "Threads") and, when the question has other key terms, one of them ("operating loss")."""
+    for hit in hits:
+        sentences = split_sentences(hit.chunk.text)
+        for i, sentence in enumerate(sentences):
+            context = "".join(sentences[max(0, i - 1) : i + 1])  # "…是Meta AI。它的月活跃用户超过10亿。"
+            if (
+                all(t.found_in(context) for t in terms)
+                and (not others or any(t.found_in(context) for t in others))
+                and _states_a_figure(sentence)
+            ):
+                return True
+    return False
+
+
+_ROUGH_FIGURE = re.compile(r"[数几]\s*[十百千万亿]|\d")
+
+
+def _states_a_figure(sentence: str) -> bool:
+    """A figure the question could be after: a claim with a unit, or a rough one ("数亿用户")."""
+    if claims(sentence):  # years, quarter names and list numbers are not claims
+        return True
+    return bool(_ROUGH_FIGURE.search(sentence)) and not claims(sentence) and "数" in sentence

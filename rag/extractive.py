@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from rag.answers import Answer, Citation
-from rag.chunking import split_sentences
+from rag.chunking import is_content_free, split_sentences
 from rag.chunks import Chunk
 from rag.evidence import Abstention
 from rag.numbers import claims
@@ -14,6 +14,9 @@ from rag.terms import Term
 
 MAX_QUOTED_PASSAGES = 3
 MAX_SENTENCES_PER_PASSAGE = 2
+_PLEASANTRY = re.compile(
+    r"^(?:感谢|谢谢|非常感谢|好的|是的|当然|thank|thanks|great|sure|yes)[^。.!！?？]{0,14}[。.!！?？]?$", re.I
+)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
@@ -34,6 +37,10 @@ _ASKS_FOR_A_NUMBER = re.compile(
 )
 
 
+def asks_for_a_number(question: str) -> bool:
+    return bool(_ASKS_FOR_A_NUMBER.search(question))
+
+
 def _sentence_score(
     sentence: str, terms: list[Term], question_bigrams: set[str], numbers: set[str], wants_number: bool
 ) -> float:
@@ -51,10 +58,20 @@ def pick_sentences(chunk: Chunk, question: str, terms: list[Term]) -> tuple[list
     question_bigrams = _bigrams(question)
     numbers = set(_NUMBER.findall(question)) - {m for m in _NUMBER.findall(question) if len(m) == 4}
     wants_number = bool(_ASKS_FOR_A_NUMBER.search(question))
-    scored = [(_sentence_score(s, terms, question_bigrams, numbers, wants_number), i) for i, s in enumerate(sentences)]
-    best = sorted(scored, key=lambda item: (-item[0], item[1]))[:MAX_SENTENCES_PER_PASSAGE]
-    if not best or best[0][0] == 0:
+    scored = []
+    for i, sentence in enumerate(sentences):
+        if is_content_free(sentence, 4) or _PLEASANTRY.match(sentence):  # "非常感谢。", "Thank you."
+            continue
+        score = _sentence_score(sentence, terms, question_bigrams, numbers, wants_number)
+        if chunk.kind == "question" and sentence.rstrip("”\"").endswith(("?", "？")):
+            score += 0.5  # an analyst's turn is quoted by its questions, not its pleasantries
+        scored.append((score, i))
+    sentences_left = [sentences[i] for _, i in scored]
+    if not scored:
         return sentences[:1], 0.0
+    best = sorted(scored, key=lambda item: (-item[0], item[1]))[:MAX_SENTENCES_PER_PASSAGE]
+    if best[0][0] == 0:
+        return sentences_left[:1], 0.0
     chosen = sorted(i for score, i in best if score > 0)
     return [sentences[i] for i in chosen], best[0][0]
 
@@ -70,6 +87,9 @@ def choose_quoted(picks: list[tuple[Hit, list[str], float]], *, asks_who_asked: 
 
     ranked = sorted(enumerate(picks), key=priority)
     chosen = [pick for _, pick in ranked if pick[2] > 0][:MAX_QUOTED_PASSAGES]
+    if asks_who_asked and chosen:
+        # name only the analysts whose questions match about as well as the best one
+        chosen = [pick for pick in chosen if pick[2] >= 0.8 * chosen[0][2]]
     if not chosen:
         chosen = [picks[0]]
     order = {id(p): i for i, p in enumerate(picks)}

@@ -7,15 +7,13 @@ unit-normalised tokens so that "$47.5 billion" finds "475 亿美元"-style numbe
 
 from __future__ import annotations
 
-import logging
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from rag.numbers import claims
-from rag.terms import common_english
+from rag.terms import common_english, jieba_with_glossary
 
 LEXICAL_FOLDER = "bm25"
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -23,12 +21,8 @@ _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+\-]*[A-Za-z0-9+]|[A-Za-z]")
 _CJK_STOP = frozenset("的 了 在 是 和 与 及 或 我 我们 你 你们 他们 这 那 这些 那些 一个 也 都 就 而 并 对 将 会 有 为 以 于 把 被 从 等 等等 其 之 上 中 下 个".split())
 
 
-@lru_cache(maxsize=1)
 def _jieba():  # type: ignore[no-untyped-def]
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
+    return jieba_with_glossary()
 
 
 def quantity_tokens(text: str) -> list[str]:

@@ -6,8 +6,11 @@ filters read from the question narrow the search only to values the corpus has.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from rag.errors import InvalidQuestion, UnknownCompany, UnknownQuarter
 from rag.speakers import Person, SpeakerDirectory, find_aliases, name_key
@@ -28,7 +31,7 @@ _YEAR_RANGE = re.compile(
 )
 _YEAR = re.compile(r"(?<!\d)(?P<y>20\d\d)(?!\d)\s*(?:年)?")
 _WHO_ASKED = re.compile(
-    r"\bwho\s+(?:asked|raised|questioned|wanted to know|brought up)|\bwhich\s+analysts?\b|谁.{0,4}(?:问|提问|询问|提出)|哪(?:位|个|些)分析师",
+    r"\bwho\s+(?:asked|raised|questioned|wanted to know|brought up)|\bwhich\s+analysts?\b|谁.{0,24}?(?:问|提问|询问|提出)|哪(?:位|个|些)分析师",
     re.I,
 )
 _UNKNOWN_LATIN_SPEAKER = re.compile(
@@ -36,7 +39,19 @@ _UNKNOWN_LATIN_SPEAKER = re.compile(
     r"(?:'s)?\s+(?:say|said|talk|mention|think|comment|ask|discuss|describe|explain|note|expect|view|remark|answer)",
 )
 _UNKNOWN_CJK_SPEAKER = re.compile(r"(?P<name>[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8})")
-COMPANY_ALIASES = {"Meta": ("Meta", "Meta Platforms", "META", "Facebook", "脸书", "Meta公司")}
+_COMPANIES_FILE = Path(__file__).resolve().parent.parent / "data" / "companies.json"
+
+
+@lru_cache(maxsize=1)
+def company_aliases() -> dict[str, tuple[str, ...]]:
+    """Every company name users may write, by canonical name (data/companies.json)."""
+    data = json.loads(_COMPANIES_FILE.read_text(encoding="utf-8"))["companies"]
+    return {name: tuple(dict.fromkeys([name, *aliases])) for name, aliases in data.items()}
+
+
+def companies_in_text(text: str) -> list[str]:
+    pairs = sorted(((a, name) for name, aliases in company_aliases().items() for a in aliases), key=lambda p: -len(p[0]))
+    return list(dict.fromkeys(str(value) for _, _, value in find_aliases(text, pairs)))
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,7 @@ class SearchRequest:
     asks_who_asked: bool = False
     compares_quarters: bool = False
     unknown_people: tuple[str, ...] = ()  # names the question asks about that never speak in the corpus
+    other_companies: tuple[str, ...] = ()  # companies it asks about that have no call in the corpus
     speaker_from_question: bool = False
     quarter_from_question: bool = False
 
@@ -94,9 +110,10 @@ def quarters_in_text(text: str, known: list[str]) -> tuple[list[str], bool]:
         years = list(range(min(a, b), max(a, b) + 1))
     else:
         years = [int(m.group("y")) for m in _YEAR.finditer(text)]
-    by_year = [q for q in known if int(q[:4]) in years]
-    # a year with no call of its own is a topic ("2026 expenses"), not a filter
-    compares = bool(range_match) or len({q[:4] for q in by_year}) > 1
+    # a year's figures are discussed on that year's calls and guided on the previous year's Q4 call
+    # ("2025 capex" is guided on the 2024Q4 call); a year with no such call is a topic, not a filter
+    by_year = [q for q in known if int(q[:4]) in years or (int(q[:4]) + 1 in years and q.endswith("Q4"))]
+    compares = bool(range_match) or len(years) > 1
     return sorted(by_year), compares and len(by_year) > 1
 
 
@@ -131,11 +148,43 @@ def unknown_people_in_text(text: str, directory: SpeakerDirectory) -> list[str]:
     """Person-like names the question asks about that are nobody in the directory."""
     names = [m.group("name") for m in _UNKNOWN_LATIN_SPEAKER.finditer(text)]
     names += [m.group("name") for m in _UNKNOWN_CJK_SPEAKER.finditer(text)]
-    known_companies = {name_key(a) for aliases in COMPANY_ALIASES.values() for a in aliases}
+    known_companies = {name_key(a) for aliases in company_aliases().values() for a in aliases}
     return [
         n for n in names
         if directory.get(n) is None and name_key(n) not in known_companies and not people_in_text(n, directory)
     ]
+
+
+def unknown_cjk_people(masked_text: str) -> list[str]:
+    """Chinese person names (jieba tags them nr) left in a question whose known names were masked."""
+    import jieba.posseg
+
+    from rag.terms import jieba_with_glossary
+
+    jieba_with_glossary()
+    names: list[str] = []
+    current = ""
+    for pair in jieba.posseg.lcut(masked_text):
+        if pair.flag == "nr":
+            current += pair.word
+            continue
+        if len(current) >= 2:
+            names.append(current)
+        current = ""
+    if len(current) >= 2:
+        names.append(current)
+    return names
+
+
+_ASKING = re.compile(r"\bask(?:s|ed|ing)?\b|\bquestion(?:s|ed)?\b|问|提问", re.I)
+
+
+def primary_speakers(question: str, people: list[Person]) -> list[Person]:
+    """"What did Ross Sandler ask Mark about?" is about the analyst's turn, not the addressee's."""
+    analysts = [p for p in people if p.is_analyst]
+    if analysts and len(analysts) < len(people) and _ASKING.search(question):
+        return analysts
+    return people
 
 
 def check_question(question: str, max_chars: int) -> str:
@@ -159,6 +208,6 @@ def resolve_quarter_filter(value: str, known: list[str]) -> str:
 
 def resolve_company_filter(value: str, known: list[str]) -> str:
     for company in known:
-        if name_key(value) in {name_key(a) for a in (company, *COMPANY_ALIASES.get(company, ()))}:
+        if name_key(value) in {name_key(a) for a in (company, *company_aliases().get(company, ()))}:
             return company
     raise UnknownCompany(f"unknown company {value!r}: the corpus has {', '.join(known)}")

@@ -19,7 +19,7 @@ _CJK_STOP = set(
     "什么 多少 如何 怎么 怎样 哪些 哪个 为什么 是否 有没有 关于 对于 谈到 提到 说了 说过 表示 认为 看待 问题 问了 提问 "
     "询问 回答 分析师 管理层 电话会 电话 会议 业绩 财报 季度 年度 公司 他们 我们 这个 那个 今年 明年 去年 情况 方面 "
     "一下 可以 还是 以及 以及 哪位 谁 的 了 吗 呢 和 与 在 是 有 对 中 上 下 提及 说 问 谈 讲 介绍 解释 评论 观点 看法 "
-    "变化 发生 如何 指出 预期 期间 时候 之间".split()
+    "变化 发生 如何 指出 预期 期间 时候 之间 评价 看法 观点 态度 立场 内容 原因 理由 方式 计划 问题".split()
 )
 
 
@@ -44,13 +44,21 @@ class Term:
 
     text: str
     variants: tuple[str, ...]
+    specific: bool = False  # a name-like term (Threads, Reality Labs, MTIA) rather than a common word
 
     def found_in(self, text: str) -> bool:
         lowered = text.lower()
         return any(v.lower() in lowered for v in self.variants)
 
 
+def _is_specific(word: str) -> bool:
+    """A name-like Latin word (MTIA, iPhone, TikTok, Llama4): capitals or digits beyond the first letter."""
+    return any(ch.isupper() or ch.isdigit() for ch in word[1:]) or (word[0].isupper() and len(word) > 1)
+
+
 def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
+    """Glossary phrases, and name-like words; plain English words outside the glossary cannot be
+    checked against Chinese passages, so they are not key terms."""
     lowered = question.lower()
     terms: list[Term] = []
     taken: list[tuple[int, int]] = []
@@ -58,27 +66,51 @@ def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
         for m in re.finditer(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", lowered):
             if not any(m.start() < e and s < m.end() for s, e in taken):
                 taken.append(m.span())
-                terms.append(Term(question[m.start() : m.end()], (phrase, *glossary()[phrase])))
+                surface = question[m.start() : m.end()]
+                terms.append(Term(surface, (phrase, *glossary()[phrase]), specific=surface != surface.lower()))
     for m in _LATIN_WORD.finditer(question):
         if any(m.start() < e and s < m.end() for s, e in taken):
             continue
-        word = m.group(0)
-        key = word.lower().removesuffix("'s")
+        word = m.group(0).removesuffix("'s").removesuffix("'")
+        key = word.lower()
         if key in ignore or key in common_english() or len(key) < 2:
             continue
         singular = key[:-1] if key.endswith("s") and key[:-1] in glossary() else key
-        variants = (word, *glossary().get(singular, ()))
-        terms.append(Term(word, variants))
+        if singular in glossary():
+            terms.append(Term(word, (word, *glossary()[singular]), specific=word != word.lower()))
+        elif _is_specific(word) and m.start() > 0:
+            terms.append(Term(word, (word,), specific=True))
     return terms
 
 
-def _cjk_terms(question: str, ignore: set[str]) -> list[Term]:
+# jieba part-of-speech flags of topic words: nouns, proper nouns, verbal nouns, foreign words
+_TOPIC_FLAGS = ("n", "nz", "nt", "ns", "vn", "eng")
+
+
+@lru_cache(maxsize=1)
+def jieba_with_glossary():  # type: ignore[no-untyped-def]
+    """jieba, taught the glossary's Chinese terms so "资本支出" and "比特币" stay whole words."""
+    import logging
+
     import jieba
 
+    jieba.setLogLevel(logging.WARNING)
+    for renderings in glossary().values():
+        for word in renderings:
+            if _CJK_RUN.fullmatch(word):
+                jieba.add_word(word, freq=20000, tag="n")
+    return jieba
+
+
+def _cjk_terms(question: str, ignore: set[str]) -> list[Term]:
+    import jieba.posseg
+
+    jieba_with_glossary()
     terms: list[Term] = []
     for run in _CJK_RUN.findall(question):
-        for word in jieba.lcut(run):
-            if len(word) >= 2 and word not in _CJK_STOP and word not in ignore:
+        for pair in jieba.posseg.lcut(run):
+            word, flag = pair.word, pair.flag
+            if len(word) >= 2 and flag in _TOPIC_FLAGS and word not in _CJK_STOP and word not in ignore:
                 terms.append(Term(word, (word,)))
     return terms
 
