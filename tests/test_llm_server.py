@@ -14,7 +14,6 @@ from llm_fixtures import (
     MODEL_ALIAS,
     RunningServer,
     free_port,
-    llm_server,  # noqa: F401 - the session fixture
     mtia_passages,
     scripted_server,
     silent_server,
