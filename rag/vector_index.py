@@ -30,23 +30,27 @@ INDEX_FILE = "vectors.faiss"
 CHECKSUM_FILE = "vectors.faiss.sha256"  # `sha256sum -c` format
 REBUILD_HINT = "run `rag build --force` to rebuild the index"
 
-# Up to this many rows the index is exact (IndexFlatIP): a query scans 100k x 384 floats in 15-25 ms
-# on one core, inside the 50 ms budget, the build is instant and recall is 1. Above it the scan grows
-# linearly (~220 ms at 1M rows), so an inverted-file index takes over.
-EXACT_MAX_ROWS = 100_000
+# Up to this many rows the index is exact (IndexFlatIP): recall 1, an instant build, and one query
+# scans the rows in 9 ms p50 / 11 ms p95 at 50k (22 / 40 ms at 100k, 46 / 79 ms at 100k on a busier
+# machine: too close to the 50 ms budget). Above it the scan keeps growing (~220 ms at 1M), so an
+# inverted-file index takes over: ~1-2 ms per query from 50k to 1M rows.
+EXACT_MAX_ROWS = 50_000
 
 # IVF over HNSW, measured with bench/faiss_scale.py's clustered vectors (k=10, one query at a time):
-#   1M rows  IVF nlist 4096: built in 212 s, recall@10 0.998 at nprobe 8, 1.000 at nprobe 32 (1.7 ms p50)
-#            HNSW M=32 efConstruction=40: built in 902 s, recall@10 0.938 at efSearch 64, 0.958 at 256
-#   100k     IVF 1.000 at nprobe 8; HNSW 0.960 at efSearch 64, 0.965 at 128 (graph plateaus on clusters)
-# On a harder variant whose topics are wide 16-d subspaces (100k), HNSW won (0.996 vs IVF 0.950 at
-# nprobe 64) but needed raising efConstruction for the clustered case, and its build is 4x slower on two
-# shared cores. IVF also needs no second copy of the vectors for exact filtered scoring (see below).
+#   1M rows  IVF: built in 130-212 s, recall@10 0.998 at nprobe 8, 1.000 from nprobe 32 (2 ms p50)
+#            HNSW M=32 efConstruction=40: built in 902 s (2 threads), recall@10 0.938 at efSearch 64,
+#            0.958 at 256: the graph plateaus on clustered data unless efConstruction (build time) grows
+#   100k     IVF 1.000 at nprobe 8; HNSW 0.960 at efSearch 64, 0.965 at 128
+# On a harder variant whose topics are wide 16-d subspaces (100k) HNSW did better (0.996 against IVF's
+# 0.950 at nprobe 64, 0.967 at 128); IVF won on build time, on our generator's recall, and on filters
+# (below), where it needs no second copy of the vectors.
 IVF_LISTS_PER_SQRT_ROWS = 4  # nlist = 4 * sqrt(n): 4000 lists at 1M rows, ~250 rows per list
 IVF_TRAIN_ROWS_PER_LIST = 40  # k-means sample; faiss warns below 39 points per centroid
 IVF_KMEANS_ITERATIONS = 10
-IVF_SEED = 1234  # training sample and k-means initialisation: same input, same index
-IVF_NPROBE = 32  # 1M rows: recall@10 1.000 (0.998 at 8); the margin is for data less clustered than ours
+IVF_SEED = 1234  # training sample and k-means initialisation: same input, same index (any thread count)
+# 1.000 already at 32 on our data; 64 (11 ms p50, 20 ms p95 at 1M on a busy machine, with cold caches)
+# is the margin for data less clustered than ours (the harder variant: 0.926 at 32, 0.950 at 64).
+IVF_NPROBE = 64
 
 # Explicit-only alternative (kind="hnsw"), kept so the comparison above can be rerun.
 HNSW_M = 32
@@ -54,12 +58,16 @@ HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = 64
 HNSW_LEVEL_SEED = 12345
 
-# Filters. IVF searches the lists nearest the query with a bitmap selector and widens nprobe by
-# 1/selectivity (capped at nlist, where the search becomes an exact scan of the allowed rows): a
-# speaker (2 % of rows) probes 1600 of 4000 lists at 1M rows. Probing all lists costs one bit test per
-# row plus a dot product per allowed row (~3 ms for 2k allowed of 100k, ~15 ms for 12.5k).
+# Filters. With a bitmap selector IVF skips the dot product of every row outside the filter, but
+# each probed list still costs a few microseconds. The top k allowed rows are roughly the top
+# k/selectivity rows overall, so nprobe grows with sqrt(1/selectivity) rather than linearly: a speaker
+# (2 % of rows) probes 453 of 4000 lists at 1M rows; widening by 1/selectivity probed 1600 lists for
+# 40 ms p50 / 96 ms p95 with no better recall. Up to IVF_FILTER_EXACT_MAX_ROWS allowed rows (a speaker
+# in one quarter: ~500 at 1M) every list is probed, which is exact. Bench at 1M (busy machine, cold
+# caches), p50/p95 ms: company 9/17, quarter 17/34, speaker 15/25, speaker+quarter 11/24, recall 1.0.
+IVF_FILTER_EXACT_MAX_ROWS = 2_000
 # HNSW answers small allowed sets exactly from its flat storage (IDSelectorArray visits only the listed
-# rows, ~1 us each) and larger ones with the selector and efSearch widened the same way.
+# rows, ~1 us each) and larger ones with the selector and efSearch widened by 1/selectivity.
 HNSW_FILTER_EXACT_MAX_ROWS = 30_000
 HNSW_FILTER_EF_SEARCH_MAX = 1024
 
@@ -68,7 +76,7 @@ KINDS = ("flat", "ivf", "hnsw")
 
 
 def choose_index_kind(count: int, *, exact_max_rows: int = EXACT_MAX_ROWS) -> str:
-    """ "flat" (exact) up to `exact_max_rows` rows, "ivf" above."""
+    """The index kind for `count` rows: exact ("flat") up to `exact_max_rows`, "ivf" above."""
     if count < 0:
         raise ValueError(f"row count must be >= 0, got {count}")
     return "flat" if count <= exact_max_rows else "ivf"
@@ -156,7 +164,8 @@ class VectorIndex:
         k = min(k, len(rows))
         if k == 0:
             return _empty()
-        if self.kind == "flat" or (self.kind == "hnsw" and len(rows) <= HNSW_FILTER_EXACT_MAX_ROWS):
+        exact_max_rows = IVF_FILTER_EXACT_MAX_ROWS if self.kind == "ivf" else HNSW_FILTER_EXACT_MAX_ROWS
+        if self.kind == "flat" or len(rows) <= exact_max_rows:
             return self._exact_among(q, k, rows)
         return self._approximate_among(q, k, rows)
 
@@ -170,7 +179,11 @@ class VectorIndex:
             "count": self.count,
         }
         if self.kind == "ivf":
-            info |= {"ivf_nlist": self.ivf_nlist, "ivf_nprobe": self.ivf_nprobe}
+            info |= {
+                "ivf_nlist": self.ivf_nlist,
+                "ivf_nprobe": self.ivf_nprobe,
+                "ivf_filter_exact_max_rows": IVF_FILTER_EXACT_MAX_ROWS,
+            }
         elif self.kind == "hnsw":
             info |= {
                 "hnsw_m": self.hnsw_m,
@@ -255,11 +268,11 @@ class VectorIndex:
         return _valid(*self._flat.search(q, k, params=params))
 
     def _approximate_among(self, q: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Top k among `rows`: the approximate search with a selector, widened by 1/selectivity."""
+        """Top k among `rows`: the approximate search with a selector, widened as selectivity falls."""
         widening = self.count / len(rows)
         selector = _bitmap_selector(rows, self.count)
         if self.kind == "ivf":
-            nprobe = min(self.ivf_nlist, math.ceil(self.ivf_nprobe * widening))
+            nprobe = min(self.ivf_nlist, math.ceil(self.ivf_nprobe * math.sqrt(widening)))
             params = faiss.SearchParametersIVF(nprobe=nprobe, sel=selector)
         else:
             ef = min(HNSW_FILTER_EF_SEARCH_MAX, max(math.ceil(self.hnsw_ef_search * widening), k))

@@ -96,7 +96,8 @@ def test_filter_restricts_results_to_allowed_rows_and_still_returns_k(
 def test_large_filters_use_the_approximate_index_and_still_return_k_allowed_rows(
     monkeypatch: pytest.MonkeyPatch, approximate: VectorIndex, vectors: np.ndarray, queries: np.ndarray
 ) -> None:
-    monkeypatch.setattr(vector_index, "HNSW_FILTER_EXACT_MAX_ROWS", 100)  # HNSW: force the selector path
+    monkeypatch.setattr(vector_index, "HNSW_FILTER_EXACT_MAX_ROWS", 100)  # force the selector path
+    monkeypatch.setattr(vector_index, "IVF_FILTER_EXACT_MAX_ROWS", 100)
     allowed = np.flatnonzero(np.arange(ROWS) % 5 == 3).astype(np.int64)  # 400 rows, 20 %
     found = 0
     for query in queries:
@@ -107,8 +108,9 @@ def test_large_filters_use_the_approximate_index_and_still_return_k_allowed_rows
 
 
 def test_ivf_filter_whose_rows_lie_in_unprobed_lists_still_returns_the_true_top_k(
-    vectors: np.ndarray, queries: np.ndarray, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, vectors: np.ndarray, queries: np.ndarray
 ) -> None:
+    monkeypatch.setattr(vector_index, "IVF_FILTER_EXACT_MAX_ROWS", 100)  # force the selector path
     built = VectorIndex.build(vectors, kind="ivf")
     built.ivf_nprobe = 1  # widened by 1/selectivity, the search probes only a handful of lists
     query = queries[0]
