@@ -58,8 +58,11 @@ def _wait_until_answering(url: str, server: subprocess.Popen[bytes], log: Path) 
 
 
 @contextmanager
-def running_ui_server(name: str, llm_env: dict[str, str] | None = None) -> Iterator[str]:
-    """`ui.app.serve()` in a subprocess on a free 127.0.0.1 port, on the project's real index.
+def running_ui_server(
+    name: str, llm_env: dict[str, str] | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """`ui.app.serve()` in a subprocess on a free 127.0.0.1 port, on the project's real index
+    unless `extra_env` points RAG_TRANSCRIPTS_DIR / RAG_INDEX_DIR elsewhere.
 
     Without `llm_env` the endpoint variables are removed, so the page has no LLM mode selector.
     The server's output goes to artifacts/ui-server-`name`.log.
@@ -71,6 +74,7 @@ def running_ui_server(name: str, llm_env: dict[str, str] | None = None) -> Itera
     for var in ("RAG_LLM_BASE_URL", "OPENAI_BASE_URL", "RAG_LLM_MODEL"):
         env.pop(var, None)
     env.update(llm_env or {})
+    env.update(extra_env or {})
     code = f"from ui.app import serve; serve(host='127.0.0.1', port={port})"
     with log.open("wb") as out:
         server = subprocess.Popen(

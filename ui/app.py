@@ -9,9 +9,9 @@ from typing import Any
 
 import gradio as gr
 
-from rag.api import ask, catalog
+from rag.api import Catalog, ask, catalog
 from rag.settings import Settings
-from ui import render
+from ui import render, upload
 from ui.chat import Filters, Message, run_turn
 from ui.style import APP_CSS
 
@@ -47,12 +47,32 @@ def _choices(values: list[str], anything: str) -> list[tuple[str, str]]:
     return [(anything, ""), *((v, v) for v in values)]
 
 
+def _title(known: Catalog) -> str:
+    return f"# Earnings-call Q&A\n{', '.join(known.companies)} earnings calls {', '.join(known.quarters)}"
+
+
+def _refreshed(known: Catalog, company: str = "", quarter: str = "", speaker: str = "") -> tuple[Any, ...]:
+    """The title and the three filter menus for `known`, keeping each choice that still exists."""
+    menus = (
+        (known.companies, "Any company", company),
+        (known.quarters, "Any quarter", quarter),
+        (known.speakers, "Anyone", speaker),
+    )
+    return (
+        gr.Markdown(_title(known)),
+        *(
+            gr.Dropdown(choices=_choices(values, anything), value=v if v in values else "")
+            for values, anything, v in menus
+        ),
+    )
+
+
 def build_app(settings: Settings | None = None) -> gr.Blocks:
     """The whole page, wired to `rag.api`; filters are filled from the index's catalog."""
     settings = settings or Settings.from_env()
     known = catalog(settings)
     has_llm = bool(settings.llm_base_url)
-    quarters = ", ".join(known.quarters)
+    passage_embedder = upload.PassageEmbedder(settings)
 
     def respond(
         question: str,
@@ -77,10 +97,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                 yield view.history, panel, "", [(question, view.sources), *earlier][:MAX_EARLIER_PANELS]
 
     with gr.Blocks(title="Earnings-call Q&A", analytics_enabled=False, fill_width=True) as app:
-        gr.Markdown(
-            f"# Earnings-call Q&A\n{', '.join(known.companies)} earnings calls {quarters}",
-            elem_id="title",
-        )
+        title = gr.Markdown(_title(known), elem_id="title")
         with gr.Row(equal_height=True):
             company = gr.Dropdown(
                 _choices(known.companies, "Any company"), value="", label="Company", elem_id="filter-company"
@@ -129,7 +146,98 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                 sources = gr.HTML(
                     render.render_sources_placeholder(), elem_id="sources", js_on_load=None, max_height=640
                 )
+        with gr.Accordion("Add a transcript", open=False, elem_id="add-panel"):
+            with gr.Row(equal_height=False):
+                add_file = gr.File(
+                    label="Transcript (.txt, .md or .json)",
+                    file_types=upload.FILE_TYPES,
+                    file_count="single",
+                    type="filepath",
+                    scale=2,
+                    elem_id="add-file",
+                )
+                with gr.Column(scale=3):
+                    with gr.Row():
+                        add_company = gr.Textbox(
+                            label="Company", placeholder="e.g. Acme", elem_id="add-company"
+                        )
+                        add_quarter = gr.Textbox(
+                            label="Quarter", placeholder="e.g. 2025Q3", elem_id="add-quarter"
+                        )
+                        add_date = gr.Textbox(
+                            label="Call date (optional)", placeholder="YYYY-MM-DD", elem_id="add-date"
+                        )
+                        add_language = gr.Textbox(
+                            label="Language (optional)", placeholder="en, zh, …", elem_id="add-language"
+                        )
+                    with gr.Row():
+                        add_replace = gr.Checkbox(
+                            label="Replace existing (the same company, quarter and language)",
+                            value=False,
+                            elem_id="add-replace",
+                        )
+                        add_button = gr.Button("Add", variant="primary", min_width=80, elem_id="add-button")
+            add_status = gr.Textbox(
+                label="Progress",
+                interactive=False,
+                lines=4,
+                max_lines=12,
+                autoscroll=True,
+                elem_id="add-status",
+            )
+            add_result = gr.HTML("", elem_id="add-result")
         earlier = gr.State([])
+
+        def add(
+            file_path: str | None,
+            company_text: str,
+            quarter_text: str,
+            date_text: str,
+            language_text: str,
+            replace_existing: bool,
+            company_now: str,
+            quarter_now: str,
+            speaker_now: str,
+        ) -> Iterator[tuple[Any, ...]]:
+            """Add the file, showing its progress; on success the title and filters list the new call."""
+            form = upload.AddForm(company_text, quarter_text, date_text, language_text, replace_existing)
+            for view in upload.run_add(file_path, form, settings, passage_embedder):
+                result = render.render_add_result(view.ok, view.result)
+                if view.catalog is None:
+                    yield view.status, result, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                else:
+                    yield (
+                        view.status,
+                        result,
+                        *_refreshed(view.catalog, company_now, quarter_now, speaker_now),
+                    )
+
+        add_button.click(
+            add,
+            inputs=[
+                add_file,
+                add_company,
+                add_quarter,
+                add_date,
+                add_language,
+                add_replace,
+                company,
+                quarter,
+                speaker,
+            ],
+            outputs=[add_status, add_result, title, company, quarter, speaker],
+            concurrency_limit=1,
+            concurrency_id="add",
+            show_progress="minimal",
+            api_visibility="private",
+        )
+        # Menus as they are when the page opens (another session may have added a call since start-up).
+        app.load(
+            lambda: _refreshed(catalog(settings)),
+            outputs=[title, company, quarter, speaker],
+            queue=False,
+            api_visibility="private",
+        )
 
         answer_event: dict[str, Any] = {
             "fn": respond,

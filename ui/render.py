@@ -267,3 +267,12 @@ def stack_sources(latest: str, earlier: Iterable[tuple[str, str]]) -> str:
         for question, panel in earlier
     )
     return latest + folded
+
+
+def render_add_result(ok: bool, message: str) -> str:
+    """The one-line outcome of adding a transcript (escaped: it can quote the uploaded file's name)."""
+    if not message:
+        return ""
+    if ok:
+        return f'<div class="notice added" role="status">{escape(message)}</div>'
+    return render_error(message)

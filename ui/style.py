@@ -24,6 +24,8 @@ a.cite:hover { text-decoration: underline; }
 .notice.abstained { background: rgba(245, 158, 11, 0.12); border-left: 4px solid #f59e0b; }
 .notice.fallback { background: rgba(139, 92, 246, 0.10); border-left: 4px solid #8b5cf6; }
 .notice.error { background: rgba(239, 68, 68, 0.10); border-left: 4px solid #ef4444; }
+.notice.added { background: rgba(34, 197, 94, 0.12); border-left: 4px solid #22c55e; }
+#add-status textarea { font-family: ui-monospace, Consolas, monospace; font-size: 0.85em; }
 .sources-head { margin-bottom: 0.6em; }
 .sources-head .asked { font-weight: 600; }
 .sources-head .searched, .source-card .where, .source-card .reply-to, .source-card .source-file {

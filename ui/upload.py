@@ -1,0 +1,148 @@
+"""Adding a transcript from the page: run `rag.ingest.add_transcript`, stream its progress, then
+make the page's questions go to the updated index."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.api import Catalog, catalog, engine
+from rag.embedding import Embedder, load_embedder
+from rag.errors import RagError
+from rag.ingest import AddResult, add_transcript
+from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FILE_TYPES = [".txt", ".md", ".json"]
+MAX_STATUS_LINES = 40  # progress lines kept in the status box
+
+
+@dataclass(frozen=True)
+class AddForm:
+    """What the user filled in beside the file; empty strings mean "read it from the text"."""
+
+    company: str = ""
+    quarter: str = ""
+    call_date: str = ""
+    language: str = ""
+    replace_existing: bool = False
+
+    def options(self) -> dict[str, str | bool | None]:
+        return {
+            "company": self.company.strip() or None,
+            "quarter": self.quarter.strip() or None,
+            "call_date": self.call_date.strip() or None,
+            "language": self.language.strip() or None,
+            "replace_existing": self.replace_existing,
+        }
+
+
+@dataclass(frozen=True)
+class AddView:
+    """The panel after (part of) an add: the progress so far, and once finished the one-line outcome;
+    `catalog` is the updated corpus after a successful add (None while running or after an error)."""
+
+    status: str
+    done: bool = False
+    ok: bool = False
+    result: str = ""
+    catalog: Catalog | None = None
+
+
+class PassageEmbedder:
+    """The passage embedder, loaded on the first add and kept for later ones (thread-safe)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._model: Embedder | None = None
+
+    def __call__(self) -> Embedder:
+        with self._lock:
+            if self._model is None:
+                self._model = load_embedder(self._settings, for_queries=False, progress=log.info)
+            return self._model
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def summarize(result: AddResult) -> str:
+    """ "Added Acme 2025Q3: 42 turns, 5 speakers, 40 passages" (or the library's "nothing changed")."""
+    if result.status == "unchanged":
+        return result.message
+    verb = "Replaced" if result.status == "replaced" else "Added"
+    return (
+        f"{verb} {result.call.company} {result.call.quarter}: {_plural(result.turns, 'turn')}, "
+        f"{_plural(len(result.speakers), 'speaker')}, {_plural(result.chunks, 'passage')}"
+    )
+
+
+_FLAG_WORDING = (
+    (re.compile(r"pass --replace\b"), 'tick "Replace existing"'),
+    (re.compile(r"pass --company \(or put it in [^)]*\)"), 'fill in "Company"'),
+    (re.compile(r"pass --quarter \(or put it in [^)]*\)"), 'fill in "Quarter"'),
+)
+
+
+def page_wording(message: str) -> str:
+    """A library message that names command-line flags, reworded for the form's fields."""
+    for pattern, words in _FLAG_WORDING:
+        message = pattern.sub(words, message)
+    return message
+
+
+def run_add(
+    file_path: str | None, form: AddForm, settings: Settings, embedder: PassageEmbedder
+) -> Iterator[AddView]:
+    """Add the uploaded file, yielding the progress as it is reported, then the outcome.
+
+    A `RagError` (empty or unreadable file, missing quarter, call already present, …) ends with its
+    message; any other failure is logged with its traceback and reported briefly. Only a successful
+    add drops the cached query engines, so that the next question reads the updated index.
+    """
+    if not file_path:
+        yield AddView("", done=True, result="Choose a transcript file first (.txt, .md or .json).")
+        return
+    lines: list[str] = []
+    events: queue.Queue[tuple[str, object]] = queue.Queue()
+
+    def work() -> None:
+        try:
+            added = add_transcript(
+                Path(file_path),
+                settings,
+                embedder=embedder,
+                progress=lambda line: events.put(("progress", line)),
+                **form.options(),  # type: ignore[arg-type]
+            )
+            if added.status != "unchanged":
+                events.put(("progress", "Reloading the index for questions …"))
+                engine.cache_clear()
+            events.put(("done", (added, catalog(settings))))
+        except RagError as err:
+            events.put(("error", page_wording(str(err))))
+        except Exception:  # noqa: BLE001 - reported on the page, traceback in the log
+            log.exception("adding %s failed", file_path)
+            events.put(("error", "Adding the transcript failed; the server log has the details."))
+
+    threading.Thread(target=work, name="add-transcript", daemon=True).start()
+    while True:
+        kind, value = events.get()
+        if kind == "progress":
+            lines = [*lines, str(value)][-MAX_STATUS_LINES:]
+            yield AddView("\n".join(lines))
+        elif kind == "error":
+            yield AddView("\n".join(lines), done=True, result=str(value))
+            return
+        else:
+            added, known = value  # type: ignore[misc]
+            yield AddView("\n".join(lines), done=True, ok=True, result=summarize(added), catalog=known)
+            return
