@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -377,9 +377,14 @@ def _faiss_reason(err: BaseException) -> str:
 
 
 def _temporary_path(folder: Path, name: str) -> Path:
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    os.close(handle)
-    return Path(temporary)
+    """A new empty file beside `name`, with the permissions the umask gives (mkstemp would give 0600)."""
+    while True:
+        temporary = folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        try:
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return temporary
 
 
 def _write_text_atomically(target: Path, text: str) -> None:

@@ -168,6 +168,8 @@ def test_save_and_load_round_trip_keeps_results_and_parameters(
         assert loaded.search(query, 10)[1].tolist() == index.search(query, 10)[1].tolist()
         assert loaded.search(query, 10, allowed)[1].tolist() == index.search(query, 10, allowed)[1].tolist()
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # no temporaries left
+    (tmp_path / "plain").write_text("")
+    assert (tmp_path / INDEX_FILE).stat().st_mode == (tmp_path / "plain").stat().st_mode  # umask honoured
 
 
 @pytest.fixture
