@@ -5,7 +5,9 @@ company) arrive as a sorted array of allowed row ids and are applied before rank
 query still gets its top k whenever k allowed rows exist.
 
 Defaults below were chosen with `bench/faiss_scale.py` (384-d clustered synthetic vectors, one faiss
-thread, on a shared 2-core machine); the report of that run is quoted where each constant is used.
+thread, on a shared 2-core machine); its numbers are quoted where each constant is set. faiss uses its
+process-wide OpenMP thread count: one thread measured best (two: 1M build 161 s instead of 128 s,
+no faster single queries, and 2-4x slower small builds when the other core is busy).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ REBUILD_HINT = "run `rag build --force` to rebuild the index"
 EXACT_MAX_ROWS = 50_000
 
 # IVF over HNSW, measured with bench/faiss_scale.py's clustered vectors (k=10, one query at a time):
-#   1M rows  IVF: built in 130-212 s, recall@10 0.998 at nprobe 8, 1.000 from nprobe 32 (2 ms p50)
+#   1M rows  IVF: built in 128 s, recall@10 0.998 at nprobe 8, 1.000 from nprobe 32 (2 ms p50)
 #            HNSW M=32 efConstruction=40: built in 902 s (2 threads), recall@10 0.938 at efSearch 64,
 #            0.958 at 256: the graph plateaus on clustered data unless efConstruction (build time) grows
 #   100k     IVF 1.000 at nprobe 8; HNSW 0.960 at efSearch 64, 0.965 at 128
@@ -48,8 +50,8 @@ IVF_LISTS_PER_SQRT_ROWS = 4  # nlist = 4 * sqrt(n): 4000 lists at 1M rows, ~250 
 IVF_TRAIN_ROWS_PER_LIST = 40  # k-means sample; faiss warns below 39 points per centroid
 IVF_KMEANS_ITERATIONS = 10
 IVF_SEED = 1234  # training sample and k-means initialisation: same input, same index (any thread count)
-# 1.000 already at 32 on our data; 64 (11 ms p50, 20 ms p95 at 1M on a busy machine, with cold caches)
-# is the margin for data less clustered than ours (the harder variant: 0.926 at 32, 0.950 at 64).
+# 1.000 already at 32 on our data; 64 (7 ms p50, 11 ms p95 at 1M with cold caches; 20 ms p95 on a
+# busier machine) is the margin for data less clustered than ours (harder variant: 0.926 at 32, 0.950).
 IVF_NPROBE = 64
 
 # Explicit-only alternative (kind="hnsw"), kept so the comparison above can be rerun.
@@ -63,8 +65,9 @@ HNSW_LEVEL_SEED = 12345
 # k/selectivity rows overall, so nprobe grows with sqrt(1/selectivity) rather than linearly: a speaker
 # (2 % of rows) probes 453 of 4000 lists at 1M rows; widening by 1/selectivity probed 1600 lists for
 # 40 ms p50 / 96 ms p95 with no better recall. Up to IVF_FILTER_EXACT_MAX_ROWS allowed rows (a speaker
-# in one quarter: ~500 at 1M) every list is probed, which is exact. Bench at 1M (busy machine, cold
-# caches), p50/p95 ms: company 9/17, quarter 17/34, speaker 15/25, speaker+quarter 11/24, recall 1.0.
+# in one quarter: ~500 at 1M) every list is probed, which is exact. Bench at 1M (cold caches), p50/p95
+# ms: company 9/15, quarter 8/14, speaker 4/12, speaker+quarter 11/16 (up to 17/34 on a busier
+# machine), recall@10 1.0 for each.
 IVF_FILTER_EXACT_MAX_ROWS = 2_000
 # HNSW answers small allowed sets exactly from its flat storage (IDSelectorArray visits only the listed
 # rows, ~1 us each) and larger ones with the selector and efSearch widened by 1/selectivity.
