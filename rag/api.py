@@ -12,7 +12,6 @@ from rag.embedding import Embedder, load_embedder
 from rag.errors import IndexUnavailable
 from rag.evidence import why_unanswerable
 from rag.extractive import abstention_answer, asks_for_a_number, extractive_answer
-from rag.generate import generate_answer, stream_answer
 from rag.question import (
     company_aliases,
     companies_in_text,
@@ -30,7 +29,7 @@ from rag.question import (
     _WHO_ASKED,
 )
 from rag.extractive import is_chinese
-from rag.lexical import tokenize
+from rag.lexical import tokenize, tokenize_query
 from rag.retrieve import Hit, Query, embed_query, retrieve
 from rag.settings import Settings
 from rag.speakers import find_aliases
@@ -135,11 +134,13 @@ class QueryEngine:
 
     def query(self, question: str, terms: list[Term]) -> Query:
         """The question's vector and its lexical tokens, English terms expanded with their Chinese renderings."""
-        tokens = tokenize(self.without_names(question))
+        language = "zh" if is_chinese(question) else "en"
+        # a Chinese question has loaded jieba for its key terms already; an English one need not
+        split = tokenize if language == "zh" else tokenize_query
+        tokens = split(self.without_names(question))
         for term in terms:
             for variant in term.variants[1:]:
-                tokens += tokenize(variant)
-        language = "zh" if is_chinese(question) else "en"
+                tokens += split(variant)
         return Query(embed_query(self.embedder, question), tokens, language)
 
     def extractive(
@@ -198,6 +199,8 @@ class QueryEngine:
         _check_mode(mode)
         fallback, hits = self.extractive(question, speaker=speaker, quarter=quarter, company=company, top_k=top_k)
         if mode == "llm" and hits:
+            from rag.generate import generate_answer  # the openai client costs ~1 s to import
+
             return generate_answer(fallback.question, [(h.chunk, h.score) for h in hits], fallback, self.settings)
         return fallback
 
@@ -215,6 +218,8 @@ class QueryEngine:
         _check_mode(mode)
         fallback, hits = self.extractive(question, speaker=speaker, quarter=quarter, company=company, top_k=top_k)
         if mode == "llm" and hits:
+            from rag.generate import stream_answer
+
             yield from stream_answer(fallback.question, [(h.chunk, h.score) for h in hits], fallback, self.settings)
         else:
             yield fallback

@@ -157,6 +157,8 @@ def unknown_people_in_text(text: str, directory: SpeakerDirectory) -> list[str]:
 
 def unknown_cjk_people(masked_text: str) -> list[str]:
     """Chinese person names (jieba tags them nr) left in a question whose known names were masked."""
+    if not re.search(r"[\u4e00-\u9fff]", masked_text):
+        return []
     import jieba.posseg
 
     from rag.terms import jieba_with_glossary

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from rag.errors import UnknownSpeaker
@@ -109,6 +110,13 @@ class SpeakerDirectory:
         return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
 
 
+@lru_cache(maxsize=4096)
+def _alias_pattern(alias: str) -> re.Pattern[str]:
+    if _is_latin(alias):
+        return re.compile(rf"(?<![A-Za-z]){re.escape(alias)}(?![A-Za-z])", re.IGNORECASE)
+    return re.compile(re.escape(alias))
+
+
 def find_aliases(text: str, pairs: list[tuple[str, object]]) -> list[tuple[int, int, object]]:
     """Non-overlapping (start, end, value) matches of aliases in `text`, longest alias first.
 
@@ -116,12 +124,11 @@ def find_aliases(text: str, pairs: list[tuple[str, object]]) -> list[tuple[int, 
     """
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, int, object]] = []
+    folded = text.casefold()
     for alias, value in pairs:
-        if _is_latin(alias):
-            pattern = re.compile(rf"(?<![A-Za-z]){re.escape(alias)}(?![A-Za-z])", re.IGNORECASE)
-        else:
-            pattern = re.compile(re.escape(alias))
-        for match in pattern.finditer(text):
+        if alias.casefold() not in folded:  # cheap test first: most aliases are absent
+            continue
+        for match in _alias_pattern(alias).finditer(text):
             start, end = match.span()
             if any(start < e and s < end for s, e in taken):
                 continue

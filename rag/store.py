@@ -24,7 +24,7 @@ from rag.chunks import Chunk
 from rag.corpus import CallInfo, chunk_corpus, load_manifest, sources_hash
 from rag.embedding import Embedder
 from rag.errors import IndexUnavailable
-from rag.lexical import LexicalIndex
+from rag.lexical import LEXICAL_VERSION, LexicalIndex
 from rag.settings import DEFAULT_E5_MODEL, Settings
 from rag.speakers import Person, SpeakerDirectory
 from rag.update_journal import recover_interrupted_update
@@ -109,11 +109,17 @@ def directory_to_json(directory: SpeakerDirectory) -> dict[str, Any]:
 def expected_manifest(settings: Settings) -> dict[str, Any]:
     """The fields that must match for an index on disk to be used."""
     calls = load_manifest(settings.transcripts_dir)
+    return index_identity(settings, sources_hash(settings.transcripts_dir, calls))
+
+
+def index_identity(settings: Settings, source_hash: str) -> dict[str, Any]:
+    """What an index was built from; any difference from the settings and sources makes it stale."""
     return {
         "format_version": FORMAT_VERSION,
         "model": model_name(settings),
         "chunking": chunking_settings(settings).to_dict(),
-        "sources_hash": sources_hash(settings.transcripts_dir, calls),
+        "lexical": LEXICAL_VERSION,
+        "sources_hash": source_hash,
     }
 
 
@@ -172,10 +178,7 @@ def index_manifest(
     started: float,
 ) -> dict[str, Any]:
     return {
-        "format_version": FORMAT_VERSION,
-        "model": model_name(settings),
-        "chunking": chunking_settings(settings).to_dict(),
-        "sources_hash": source_hash,
+        **index_identity(settings, source_hash),
         "dimension": index.dimension,
         "chunk_count": len(chunks),
         "index": index.describe(),

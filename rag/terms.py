@@ -103,11 +103,14 @@ def jieba_with_glossary():  # type: ignore[no-untyped-def]
 
 
 def _cjk_terms(question: str, ignore: set[str]) -> list[Term]:
+    runs = _CJK_RUN.findall(question)
+    if not runs:
+        return []  # an English question never pays jieba's 1.4 s start-up
     import jieba.posseg
 
     jieba_with_glossary()
     terms: list[Term] = []
-    for run in _CJK_RUN.findall(question):
+    for run in runs:
         for pair in jieba.posseg.lcut(run):
             word, flag = pair.word, pair.flag
             if len(word) >= 2 and flag in _TOPIC_FLAGS and word not in _CJK_STOP and word not in ignore:
