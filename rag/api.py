@@ -3,33 +3,32 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answers import Answer
 from rag.embedding import Embedder, load_embedder
 from rag.errors import IndexUnavailable
 from rag.evidence import why_unanswerable
-from rag.extractive import abstention_answer, asks_for_a_number, extractive_answer
+from rag.extractive import abstention_answer, asks_for_a_number, extractive_answer, is_chinese
+from rag.lexical import tokenize, tokenize_query
 from rag.question import (
-    company_aliases,
-    companies_in_text,
+    _WHO_ASKED,
     SearchRequest,
     asks_about_management,
     check_question,
+    companies_in_text,
+    company_aliases,
     mask_quarters,
     people_in_text,
     primary_speakers,
-    unknown_cjk_people,
     quarters_in_text,
     resolve_company_filter,
     resolve_quarter_filter,
+    unknown_cjk_people,
     unknown_people_in_text,
-    _WHO_ASKED,
 )
-from rag.extractive import is_chinese
-from rag.lexical import tokenize, tokenize_query
 from rag.retrieve import Hit, Query, embed_query, retrieve
 from rag.settings import Settings
 from rag.speakers import find_aliases
@@ -197,11 +196,15 @@ class QueryEngine:
         """Extractive by default; mode="llm" generates from the same passages and verifies the result,
         falling back to the extractive answer (with a notice) whenever generation cannot be trusted."""
         _check_mode(mode)
-        fallback, hits = self.extractive(question, speaker=speaker, quarter=quarter, company=company, top_k=top_k)
+        fallback, hits = self.extractive(
+            question, speaker=speaker, quarter=quarter, company=company, top_k=top_k
+        )
         if mode == "llm" and hits:
             from rag.generate import generate_answer  # the openai client costs ~1 s to import
 
-            return generate_answer(fallback.question, [(h.chunk, h.score) for h in hits], fallback, self.settings)
+            return generate_answer(
+                fallback.question, [(h.chunk, h.score) for h in hits], fallback, self.settings
+            )
         return fallback
 
     def ask_stream(
@@ -216,11 +219,15 @@ class QueryEngine:
     ) -> Iterator[str | Answer]:
         """Text deltas as the model writes them, then the verified `Answer` (extractive: just the Answer)."""
         _check_mode(mode)
-        fallback, hits = self.extractive(question, speaker=speaker, quarter=quarter, company=company, top_k=top_k)
+        fallback, hits = self.extractive(
+            question, speaker=speaker, quarter=quarter, company=company, top_k=top_k
+        )
         if mode == "llm" and hits:
             from rag.generate import stream_answer
 
-            yield from stream_answer(fallback.question, [(h.chunk, h.score) for h in hits], fallback, self.settings)
+            yield from stream_answer(
+                fallback.question, [(h.chunk, h.score) for h in hits], fallback, self.settings
+            )
         else:
             yield fallback
 
@@ -247,7 +254,9 @@ def ask(
     settings: Settings | None = None,
 ) -> Answer:
     """Answer a question about the earnings calls, with [n] markers citing `Answer.citations`."""
-    return engine(settings).ask(question, speaker=speaker, quarter=quarter, company=company, top_k=top_k, mode=mode)
+    return engine(settings).ask(
+        question, speaker=speaker, quarter=quarter, company=company, top_k=top_k, mode=mode
+    )
 
 
 def ask_stream(

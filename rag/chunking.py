@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[.](?=\s))")
 _CONTENT = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]+|\d+")
-_THANKS = re.compile(r"^(谢谢|感谢|非常感谢|好的|thank you|thanks|great|okay|ok)[\s,，.。!！]*", re.IGNORECASE)
+_THANKS = re.compile(
+    r"^(谢谢|感谢|非常感谢|好的|thank you|thanks|great|okay|ok)[\s,，.。!！]*", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ def count_tokens(text: str) -> int:
 
 
 def is_content_free(text: str, min_units: int) -> bool:
-    """"谢谢", "Thank you." and other turns with nothing to retrieve."""
+    """ "谢谢", "Thank you." and other turns with nothing to retrieve."""
     rest = _THANKS.sub("", text.strip())
     return len(_CONTENT.findall(rest)) < min_units
 

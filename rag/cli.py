@@ -25,7 +25,9 @@ def format_answer(answer: Answer) -> str:
     if answer.citations:
         lines.append("Sources:")
         for c in answer.citations:
-            reply = f" — in reply to {c.asker}{f' ({c.asker_firm})' if c.asker_firm else ''}" if c.asker else ""
+            reply = (
+                f" — in reply to {c.asker}{f' ({c.asker_firm})' if c.asker_firm else ''}" if c.asker else ""
+            )
             lines.append(f"[{c.n}] {c.label}{reply}  (score {c.score:.3f}, {c.source})")
             passage = c.text if len(c.text) <= 400 else c.text[:400] + " …"
             lines.append("    " + passage.replace("\n", "\n    "))
@@ -39,7 +41,9 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     query_engine = engine(settings)
     filters = {"speaker": args.speaker, "quarter": args.quarter, "company": args.company, "top_k": args.top_k}
     if args.llm:
-        answer = _stream_llm_answer(query_engine.ask_stream(args.question, **filters), show_draft=not args.json)
+        answer = _stream_llm_answer(
+            query_engine.ask_stream(args.question, **filters), show_draft=not args.json
+        )
     else:
         answer = query_engine.ask(args.question, **filters)
     if args.json:
@@ -162,7 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--top-k", type=int, default=5, help="passages to cite (default 5)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument(
-        "--llm", action="store_true", help="generate the answer with the configured OpenAI-compatible endpoint"
+        "--llm",
+        action="store_true",
+        help="generate the answer with the configured OpenAI-compatible endpoint",
     )
     ask.set_defaults(run=_cmd_ask)
 
@@ -193,7 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(run=_cmd_chat)
 
     serve = sub.add_parser("serve", help="start the chat web UI")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)"
+    )
     serve.add_argument("--port", type=int, default=7860)
     serve.set_defaults(run=_cmd_serve)
     evaluate = sub.add_parser("eval", help="measure the answers on eval/questions.jsonl")

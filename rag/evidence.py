@@ -47,7 +47,9 @@ def why_unanswerable(
     if not hits:
         who = " and ".join(request.speakers) or "anyone"
         when = ", ".join(request.quarters) or "any call"
-        return Abstention(f"no turn by {who} on {when} in the transcripts", f"记录中没有 {who} 在 {when} 的发言")
+        return Abstention(
+            f"no turn by {who} on {when} in the transcripts", f"记录中没有 {who} 在 {when} 的发言"
+        )
     if request.asks_who_asked and hits and not any(h.chunk.attributed for h in hits[:3]):
         quarters = ", ".join(sorted({h.chunk.quarter for h in hits[:3]}))
         return Abstention(

@@ -63,7 +63,7 @@ def pick_sentences(chunk: Chunk, question: str, terms: list[Term]) -> tuple[list
         if is_content_free(sentence, 4) or _PLEASANTRY.match(sentence):  # "非常感谢。", "Thank you."
             continue
         score = _sentence_score(sentence, terms, question_bigrams, numbers, wants_number)
-        if chunk.kind == "question" and sentence.rstrip("”\"").endswith(("?", "？")):
+        if chunk.kind == "question" and sentence.rstrip('”"').endswith(("?", "？")):
             score += 0.5  # an analyst's turn is quoted by its questions, not its pleasantries
         scored.append((score, i))
     sentences_left = [sentences[i] for _, i in scored]
@@ -76,7 +76,9 @@ def pick_sentences(chunk: Chunk, question: str, terms: list[Term]) -> tuple[list
     return [sentences[i] for i in chosen], best[0][0]
 
 
-def choose_quoted(picks: list[tuple[Hit, list[str], float]], *, asks_who_asked: bool) -> list[tuple[Hit, list[str], float]]:
+def choose_quoted(
+    picks: list[tuple[Hit, list[str], float]], *, asks_who_asked: bool
+) -> list[tuple[Hit, list[str], float]]:
     """The passages to quote: best sentence matches first, ties by retrieval rank; an analyst's
     question is quoted for "who asked" questions, otherwise only when no answer matches as well."""
 
@@ -99,7 +101,7 @@ def choose_quoted(picks: list[tuple[Hit, list[str], float]], *, asks_who_asked: 
 
 
 def _attribution(chunk: Chunk, chinese: bool) -> str:
-    """"Susan Li (CFO, Meta), Meta 2024Q4 call, answering Brian Nowak (Morgan Stanley)"."""
+    """ "Susan Li (CFO, Meta), Meta 2024Q4 call, answering Brian Nowak (Morgan Stanley)"."""
     call = f"{chunk.company} {chunk.quarter} 电话会" if chinese else f"{chunk.company} {chunk.quarter} call"
     who = chunk.speaker_label
     if chunk.kind == "question":
@@ -113,7 +115,9 @@ def _attribution(chunk: Chunk, chinese: bool) -> str:
     return line
 
 
-def extractive_answer(question: str, hits: list[Hit], terms: list[Term], filters: dict[str, object]) -> Answer:
+def extractive_answer(
+    question: str, hits: list[Hit], terms: list[Term], filters: dict[str, object]
+) -> Answer:
     """Quoted sentences with [n] markers; the quoted passages are cited first (in time order when the
     question compares quarters), then the other retrieved passages."""
     chinese = is_chinese(question)
@@ -124,14 +128,18 @@ def extractive_answer(question: str, hits: list[Hit], terms: list[Term], filters
     quoted_ids = {hit.chunk.id for hit, _, _ in quoted}
     ordered = [(hit, tuple(sentences)) for hit, sentences, _ in quoted]
     ordered += [(hit, ()) for hit in hits if hit.chunk.id not in quoted_ids]
-    citations = [Citation.from_chunk(n, hit.chunk, hit.score, used) for n, (hit, used) in enumerate(ordered, start=1)]
+    citations = [
+        Citation.from_chunk(n, hit.chunk, hit.score, used) for n, (hit, used) in enumerate(ordered, start=1)
+    ]
     lines: list[str] = []
     for n, (hit, used) in enumerate(ordered, start=1):
         if not used:
             continue
         lines.append(f"{_attribution(hit.chunk, chinese)} [{n}]:")
         lines.extend(f"“{sentence}” [{n}]" for sentence in used)
-    return Answer(question=question, text="\n".join(lines), citations=citations, abstained=False, filters=filters)
+    return Answer(
+        question=question, text="\n".join(lines), citations=citations, abstained=False, filters=filters
+    )
 
 
 def abstention_answer(question: str, abstention: Abstention, filters: dict[str, object]) -> Answer:

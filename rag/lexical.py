@@ -20,7 +20,9 @@ LEXICAL_FOLDER = "bm25"
 LEXICAL_VERSION = "jieba-glossary+bigrams+latin+quantities/2"
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+\-]*[A-Za-z0-9+]|[A-Za-z]")
-_CJK_STOP = frozenset("的 了 在 是 和 与 及 或 我 我们 你 你们 他们 这 那 这些 那些 一个 也 都 就 而 并 对 将 会 有 为 以 于 把 被 从 等 等等 其 之 上 中 下 个".split())
+_CJK_STOP = frozenset(
+    "的 了 在 是 和 与 及 或 我 我们 你 你们 他们 这 那 这些 那些 一个 也 都 就 而 并 对 将 会 有 为 以 于 把 被 从 等 等等 其 之 上 中 下 个".split()
+)
 
 
 def _jieba():  # type: ignore[no-untyped-def]
@@ -28,7 +30,7 @@ def _jieba():  # type: ignore[no-untyped-def]
 
 
 def quantity_tokens(text: str) -> list[str]:
-    """"475.16亿美元" and "$47.516 billion" both give "num:4.75e10"-style tokens (3 significant digits)."""
+    """ "475.16亿美元" and "$47.516 billion" both give "num:4.75e10"-style tokens (3 significant digits)."""
     tokens = []
     for q in claims(text):
         if q.value > 0:

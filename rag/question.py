@@ -20,7 +20,9 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 
 
 _QUARTER_PATTERNS = [
     re.compile(r"(?<!\d)(?P<y>20\d\d)\s*[- ]?\s*Q(?P<q>[1-4])(?!\d)", re.I),  # 2024Q4, 2024 Q4
-    re.compile(r"(?<![A-Za-z\d])Q(?P<q>[1-4])\s*(?:FY\s*)?'?\s*(?P<y>(?:20)?\d\d)(?!\d)", re.I),  # Q4 2024, Q4'24
+    re.compile(
+        r"(?<![A-Za-z\d])Q(?P<q>[1-4])\s*(?:FY\s*)?'?\s*(?P<y>(?:20)?\d\d)(?!\d)", re.I
+    ),  # Q4 2024, Q4'24
     re.compile(r"(?<![\dA-Za-z])(?P<q>[1-4])\s*Q\s*(?P<y>(?:20)?\d\d)(?!\d)", re.I),  # 4Q24, 4Q 2024
     re.compile(r"(?P<y>20\d\d|\d\d)\s*年\s*(?:的)?\s*第?\s*(?P<q>[一二三四1-4])\s*季度"),  # 2024年第四季度
     re.compile(r"(?P<o>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter\s+(?:of\s+)?(?P<y>20\d\d)", re.I),
@@ -50,7 +52,9 @@ def company_aliases() -> dict[str, tuple[str, ...]]:
 
 
 def companies_in_text(text: str) -> list[str]:
-    pairs = sorted(((a, name) for name, aliases in company_aliases().items() for a in aliases), key=lambda p: -len(p[0]))
+    pairs = sorted(
+        ((a, name) for name, aliases in company_aliases().items() for a in aliases), key=lambda p: -len(p[0])
+    )
     return list(dict.fromkeys(str(value) for _, _, value in find_aliases(text, pairs)))
 
 
@@ -72,7 +76,7 @@ class SearchRequest:
 
 
 def normalize_quarter(value: str) -> str | None:
-    """"Q4 2024", "4Q24", "2024年第四季度", "2024q4" → "2024Q4"; None when it is no quarter."""
+    """ "Q4 2024", "4Q24", "2024年第四季度", "2024q4" → "2024Q4"; None when it is no quarter."""
     for pattern in _QUARTER_PATTERNS:
         m = pattern.search(value)
         if m:
@@ -106,7 +110,13 @@ def quarters_in_text(text: str, known: list[str]) -> tuple[list[str], bool]:
     years: list[int] = []
     range_match = _YEAR_RANGE.search(text)
     if range_match:
-        a, b = (int(x) for x in (range_match.group("a") or range_match.group("c"), range_match.group("b") or range_match.group("d")))
+        a, b = (
+            int(x)
+            for x in (
+                range_match.group("a") or range_match.group("c"),
+                range_match.group("b") or range_match.group("d"),
+            )
+        )
         years = list(range(min(a, b), max(a, b) + 1))
     else:
         years = [int(m.group("y")) for m in _YEAR.finditer(text)]
@@ -150,8 +160,11 @@ def unknown_people_in_text(text: str, directory: SpeakerDirectory) -> list[str]:
     names += [m.group("name") for m in _UNKNOWN_CJK_SPEAKER.finditer(text)]
     known_companies = {name_key(a) for aliases in company_aliases().values() for a in aliases}
     return [
-        n for n in names
-        if directory.get(n) is None and name_key(n) not in known_companies and not people_in_text(n, directory)
+        n
+        for n in names
+        if directory.get(n) is None
+        and name_key(n) not in known_companies
+        and not people_in_text(n, directory)
     ]
 
 
@@ -182,7 +195,7 @@ _ASKING = re.compile(r"\bask(?:s|ed|ing)?\b|\bquestion(?:s|ed)?\b|问|提问", r
 
 
 def primary_speakers(question: str, people: list[Person]) -> list[Person]:
-    """"What did Ross Sandler ask Mark about?" is about the analyst's turn, not the addressee's."""
+    """ "What did Ross Sandler ask Mark about?" is about the analyst's turn, not the addressee's."""
     analysts = [p for p in people if p.is_analyst]
     if analysts and len(analysts) < len(people) and _ASKING.search(question):
         return analysts

@@ -36,7 +36,9 @@ def _union(lookup: dict[str, np.ndarray], values: list[str]) -> np.ndarray:
     return np.unique(np.concatenate(arrays)) if arrays else np.empty(0, dtype=np.int64)
 
 
-def allowed_rows(store: IndexStore, request: SearchRequest, quarters: tuple[str, ...] | None = None) -> np.ndarray | None:
+def allowed_rows(
+    store: IndexStore, request: SearchRequest, quarters: tuple[str, ...] | None = None
+) -> np.ndarray | None:
     """Row ids the filters allow, sorted; None when nothing is filtered."""
     quarters = request.quarters if quarters is None else quarters
     selections: list[np.ndarray] = []
@@ -59,14 +61,18 @@ def allowed_rows(store: IndexStore, request: SearchRequest, quarters: tuple[str,
     return allowed.astype(np.int64)
 
 
-def dense_ranking(store: IndexStore, query_vector: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+def dense_ranking(
+    store: IndexStore, query_vector: np.ndarray, k: int, allowed: np.ndarray | None
+) -> list[tuple[int, float]]:
     if allowed is not None and allowed.size == 0:
         return []
     scores, ids = store.vectors.search(query_vector, k, allowed)
     return [(int(i), float(s)) for s, i in zip(scores, ids, strict=True)]
 
 
-def lexical_ranking(store: IndexStore, tokens: list[str], k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+def lexical_ranking(
+    store: IndexStore, tokens: list[str], k: int, allowed: np.ndarray | None
+) -> list[tuple[int, float]]:
     scores = store.lexical.scores(tokens)
     rows = np.arange(len(scores)) if allowed is None else allowed
     if rows.size == 0:
@@ -111,7 +117,9 @@ def rank(store: IndexStore, query: Query, k: int, allowed: np.ndarray | None, mo
     return [Hit(store.chunks[row], score, row) for row, score in ranked]
 
 
-def retrieve(store: IndexStore, query: Query, request: SearchRequest, top_k: int, mode: str = "hybrid") -> list[Hit]:
+def retrieve(
+    store: IndexStore, query: Query, request: SearchRequest, top_k: int, mode: str = "hybrid"
+) -> list[Hit]:
     """Best passages first; a question comparing quarters gets evidence from each, in time order."""
     if request.compares_quarters and len(request.quarters) > 1:
         per_quarter = max(2, -(-top_k // len(request.quarters)))

@@ -67,7 +67,9 @@ def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
             if not any(m.start() < e and s < m.end() for s, e in taken):
                 taken.append(m.span())
                 surface = question[m.start() : m.end()]
-                terms.append(Term(surface, (phrase, *glossary()[phrase]), specific=surface != surface.lower()))
+                terms.append(
+                    Term(surface, (phrase, *glossary()[phrase]), specific=surface != surface.lower())
+                )
     for m in _LATIN_WORD.finditer(question):
         if any(m.start() < e and s < m.end() for s, e in taken):
             continue
