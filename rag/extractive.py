@@ -104,6 +104,8 @@ def _attribution(chunk: Chunk, chinese: bool) -> str:
     """ "Susan Li (CFO, Meta), Meta 2024Q4 call, answering Brian Nowak (Morgan Stanley)"."""
     call = f"{chunk.company} {chunk.quarter} 电话会" if chinese else f"{chunk.company} {chunk.quarter} call"
     who = chunk.speaker_label
+    if not chunk.attributed and chunk.role == "Management":
+        who += "(记录未注明发言人)" if chinese else " (the transcript does not name the speaker)"
     if chunk.kind == "question":
         return f"{who} 在 {call} 上提问" if chinese else f"{who} asked on the {call}"
     line = f"{who},{call}" if chinese else f"{who}, {call}"

@@ -117,3 +117,17 @@ def test_cli_bad_input_is_one_line_and_exit_2(engine, args, message):
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_executive_question_falls_back_to_unnamed_management_text_and_says_so(engine):
+    """Prometheus is only in an unlabelled 2025Q2 paragraph: cite it, never as Zuckerberg's words."""
+    answer = engine.ask("What did Zuckerberg say about Prometheus?")
+    assert not answer.abstained
+    first = answer.citations[0]
+    assert "Prometheus" in first.text and first.speaker == "Meta management" and not first.attributed
+    assert "does not name the speaker" in answer.text
+
+
+def test_executive_question_keeps_to_their_own_turns_when_they_cover_it(engine):
+    answer = engine.ask("What did Zuckerberg say about DeepSeek?")
+    assert {c.speaker for c in answer.citations} == {"Mark Zuckerberg"}
