@@ -139,7 +139,7 @@ class QueryEngine:
         return not any(t.found_in(h.chunk.text) for h in hits for t in terms)
 
     def query(self, question: str, terms: list[Term]) -> Query:
-        """The question's vector and its lexical tokens, English terms expanded with their Chinese renderings."""
+        """The question's vector and lexical tokens; English terms expanded with their Chinese renderings."""
         language = "zh" if is_chinese(question) else "en"
         # a Chinese question has loaded jieba for its key terms already; an English one need not
         split = tokenize if language == "zh" else tokenize_query

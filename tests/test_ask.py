@@ -90,11 +90,13 @@ def test_bad_questions_raise_typed_errors(engine, question):
 def test_answer_to_dict_is_json_ready(engine):
     data = json.loads(json.dumps(engine.ask("What did Susan say about MTIA?").to_dict(), ensure_ascii=False))
     assert set(data) >= {"question", "text", "citations", "abstained", "mode"}
-    assert set(data["citations"][0]) >= {"n", "chunk_id", "company", "quarter", "speaker", "role", "firm", "text", "score", "source"}
+    fields = {"n", "chunk_id", "company", "quarter", "speaker", "role", "firm", "text", "score", "source"}
+    assert set(data["citations"][0]) >= fields
 
 
 def _rag(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, timeout=120)
+    command = [sys.executable, "-m", "rag.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
 def test_cli_json_answer(engine):
