@@ -78,6 +78,8 @@ class QueryEngine:
         directory = self.store.directory
         known_quarters = self.store.quarters
         speakers_here = self.store.speakers
+        speakers: tuple[str, ...]
+        quarters: tuple[str, ...]
         if speaker:
             speakers = (directory.resolve(speaker, among=speakers_here).name,)
         else:

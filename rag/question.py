@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from rag.errors import InvalidQuestion, UnknownCompany, UnknownQuarter
 from rag.speakers import Person, SpeakerDirectory, find_aliases, name_key
@@ -142,7 +143,7 @@ def people_in_text(text: str, directory: SpeakerDirectory) -> list[Person]:
         if isinstance(value, Person):
             matches = [value]
         else:
-            kind, name = value  # type: ignore[misc]
+            kind, name = cast(tuple[str, str], value)
             attr = "role" if kind == "role" else "firm"
             matches = [p for p in directory.people if getattr(p, attr) == name]
         people.extend(p for p in matches if p not in people)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -117,7 +118,7 @@ def _alias_pattern(alias: str) -> re.Pattern[str]:
     return re.compile(re.escape(alias))
 
 
-def find_aliases(text: str, pairs: list[tuple[str, object]]) -> list[tuple[int, int, object]]:
+def find_aliases(text: str, pairs: Sequence[tuple[str, object]]) -> list[tuple[int, int, object]]:
     """Non-overlapping (start, end, value) matches of aliases in `text`, longest alias first.
 
     Latin aliases match whole words, case-insensitively; CJK aliases match anywhere.

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from rag.api import Catalog, catalog, engine
 from rag.embedding import Embedder, load_embedder
@@ -143,6 +144,6 @@ def run_add(
             yield AddView("\n".join(lines), done=True, result=str(value))
             return
         else:
-            added, known = value  # type: ignore[misc]
+            added, known = cast(tuple[AddResult, Catalog], value)
             yield AddView("\n".join(lines), done=True, ok=True, result=summarize(added), catalog=known)
             return
