@@ -17,7 +17,7 @@ from rag.terms import common_english, jieba_with_glossary
 
 LEXICAL_FOLDER = "bm25"
 # Recorded in the index manifest: bump it when passage tokenisation changes, so indexes are rebuilt.
-LEXICAL_VERSION = "jieba-glossary+bigrams+latin+quantities/2"
+LEXICAL_VERSION = "jieba-min30-glossary+bigrams+latin+quantities/3"
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+\-]*[A-Za-z0-9+]|[A-Za-z]")
 _CJK_STOP = frozenset(

@@ -173,11 +173,11 @@ def unknown_cjk_people(masked_text: str) -> list[str]:
     """Chinese person names (jieba tags them nr) left in a question whose known names were masked."""
     if not re.search(r"[\u4e00-\u9fff]", masked_text):
         return []
-    import jieba.posseg
-
     from rag.terms import jieba_with_glossary
 
-    jieba_with_glossary()
+    jieba_with_glossary()  # first: it picks the dictionary jieba.posseg loads its tags from
+    import jieba.posseg
+
     names: list[str] = []
     current = ""
     for pair in jieba.posseg.lcut(masked_text):

@@ -15,8 +15,15 @@ from pathlib import Path
 _DATA = Path(__file__).resolve().parent.parent / "data"
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+\-']*[A-Za-z0-9+]|[A-Za-z]")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-_CJK_STOP = set(
-    ["什么", "多少", "如何", "怎么", "怎样", "哪些", "哪个", "为什么", "是否", "有没有", "关于", "对于", "谈到", "提到", "说了", "说过", "表示", "认为", "看待", "问题", "问了", "提问", "询问", "回答", "分析师", "管理层", "电话会", "电话", "会议", "业绩", "财报", "季度", "年度", "公司", "他们", "我们", "这个", "那个", "今年", "明年", "去年", "情况", "方面", "一下", "可以", "还是", "以及", "以及", "哪位", "谁", "的", "了", "吗", "呢", "和", "与", "在", "是", "有", "对", "中", "上", "下", "提及", "说", "问", "谈", "讲", "介绍", "解释", "评论", "观点", "看法", "变化", "发生", "如何", "指出", "预期", "期间", "时候", "之间", "评价", "看法", "观点", "态度", "立场", "内容", "原因", "理由", "方式", "计划", "问题"]
+# filler words of questions, never topic terms
+_CJK_STOP = frozenset(
+    """
+    什么 多少 如何 怎么 怎样 哪些 哪个 为什么 是否 有没有 关于 对于 谈到 提到 说了 说过
+    表示 认为 看待 问题 问了 提问 询问 回答 分析师 管理层 电话会 电话 会议 业绩 财报 季度
+    年度 公司 他们 我们 这个 那个 今年 明年 去年 情况 方面 一下 可以 还是 以及 哪位 谁
+    的 了 吗 呢 和 与 在 是 有 对 中 上 下 提及 说 问 谈 讲 介绍 解释 评论 观点
+    看法 变化 发生 指出 预期 期间 时候 之间 评价 态度 立场 内容 原因 理由 方式 计划
+    """.split()  # noqa: SIM905 (one word list reads better than 90 quoted strings)
 )
 
 
@@ -88,12 +95,18 @@ _TOPIC_FLAGS = ("n", "nz", "nt", "ns", "vn", "eng")
 
 @lru_cache(maxsize=1)
 def jieba_with_glossary():  # type: ignore[no-untyped-def]
-    """jieba, taught the glossary's Chinese terms so "资本支出" and "比特币" stay whole words."""
+    """jieba on the trimmed dictionary (rag.jieba_dictionary), taught the glossary's Chinese terms so
+    "资本支出" and "比特币" stay whole words."""
     import logging
 
     import jieba
 
+    from rag.jieba_dictionary import cache_folder, trimmed_dictionary
+
     jieba.setLogLevel(logging.WARNING)
+    # before jieba.posseg is first imported: it reads the part-of-speech tags of this dictionary
+    jieba.set_dictionary(str(trimmed_dictionary()))
+    jieba.dt.tmp_dir = str(cache_folder())  # jieba's own pickled cache of it lives beside it
     for renderings in glossary().values():
         for word in renderings:
             if _CJK_RUN.fullmatch(word):
@@ -105,9 +118,9 @@ def _cjk_terms(question: str, ignore: set[str]) -> list[Term]:
     runs = _CJK_RUN.findall(question)
     if not runs:
         return []  # an English question never pays jieba's 1.4 s start-up
+    jieba_with_glossary()  # first: it picks the dictionary jieba.posseg loads its tags from
     import jieba.posseg
 
-    jieba_with_glossary()
     terms: list[Term] = []
     for run in runs:
         for pair in jieba.posseg.lcut(run):
@@ -118,6 +131,7 @@ def _cjk_terms(question: str, ignore: set[str]) -> list[Term]:
 
 
 def key_terms(question: str, ignore: set[str]) -> list[Term]:
-    """Topic terms of the question; names, company names and filler words in `ignore` or common lists are left out."""
+    """Topic terms of the question; names, company names and filler words (in `ignore` or the common
+    lists) are left out."""
     lowered_ignore = {w.lower() for w in ignore}
     return _latin_terms(question, lowered_ignore) + _cjk_terms(question, ignore)

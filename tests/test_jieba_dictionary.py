@@ -1,0 +1,34 @@
+"""jieba cuts with a trimmed copy of its dictionary: fast to load, same words where they matter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.jieba_dictionary import MIN_FREQUENCY, trimmed_dictionary, trimmed_lines
+from rag.terms import jieba_with_glossary, key_terms
+
+
+def test_rare_words_are_dropped_and_common_ones_kept(tmp_path: Path) -> None:
+    full = tmp_path / "dict.txt"
+    lines = [f"人工智能 {MIN_FREQUENCY} n", "一亲芳泽 3 nr", "眼镜 2000 n", "broken line"]
+    full.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert trimmed_lines(full) == [f"人工智能 {MIN_FREQUENCY} n", "眼镜 2000 n"]
+
+
+def test_the_trimmed_file_is_written_once_and_reused(tmp_path: Path) -> None:
+    first = trimmed_dictionary(tmp_path)
+    stamp = first.stat().st_mtime_ns
+    assert trimmed_dictionary(tmp_path) == first and first.stat().st_mtime_ns == stamp
+    assert 50_000 < len(first.read_text(encoding="utf-8").splitlines()) < 120_000
+    assert not list(tmp_path.glob(".dict-*")), "no staging file left behind"
+
+
+def test_jieba_runs_on_the_trimmed_dictionary_with_the_glossary() -> None:
+    jieba = jieba_with_glossary()
+    assert "min" in Path(jieba.dt.dictionary).name
+    assert "资本支出" in jieba.lcut("2023 年资本支出指引是多少")
+
+
+def test_chinese_key_terms_survive_the_trimmed_dictionary() -> None:
+    words = [t.text for t in key_terms("扎克伯格如何评价眼镜作为人工智能设备的前景?", set())]
+    assert {"眼镜", "人工智能", "前景"} <= set(words)
