@@ -20,6 +20,7 @@ from rag.question import (
     check_question,
     companies_in_text,
     company_aliases,
+    managers_in_text,
     mask_quarters,
     people_in_text,
     primary_speakers,
@@ -80,24 +81,29 @@ class QueryEngine:
         speakers_here = self.store.speakers
         speakers: tuple[str, ...]
         quarters: tuple[str, ...]
+        mentioned = companies_in_text(question, self.store.companies)
+        in_corpus = [c for c in mentioned if c in self.store.companies]
+        filtered = (resolve_company_filter(company, self.store.companies),) if company else ()
+        # "the CFO" is the CFO of the company asked about (the filter, or the one named), else each CFO
+        role_scope = filtered or tuple(in_corpus)
         if speaker:
             speakers = (directory.resolve(speaker, among=speakers_here).name,)
         else:
-            named = [p for p in people_in_text(question, directory) if p.name in speakers_here]
+            named = [p for p in people_in_text(question, directory, role_scope) if p.name in speakers_here]
             speakers = tuple(p.name for p in primary_speakers(question, named))
         if quarter:
             quarters, compares = (resolve_quarter_filter(quarter, known_quarters),), False
         else:
             found, compares = quarters_in_text(question, known_quarters)
             quarters = tuple(found)
-        companies = (resolve_company_filter(company, self.store.companies),) if company else ()
         asks_who = bool(_WHO_ASKED.search(question))
-        managers = [p.name for p in directory.people if p.role in ("CEO", "CFO") and p.name in speakers_here]
+        managers = [
+            p.name for p in managers_in_text(question, directory, role_scope) if p.name in speakers_here
+        ]
         management = asks_about_management(question, directory)
         if management and not speakers:
             speakers = tuple(managers)
-        mentioned = companies_in_text(question)
-        in_corpus = [c for c in mentioned if c in self.store.companies]
+        companies = filtered or self._companies_asked_about(in_corpus, speakers)
         other_companies = () if in_corpus or speakers else tuple(c for c in mentioned if c not in in_corpus)
         return SearchRequest(
             other_companies=other_companies,
@@ -114,6 +120,13 @@ class QueryEngine:
             speaker_from_question=bool(speakers) and not speaker,
             quarter_from_question=bool(quarters) and not quarter,
         )
+
+    def _companies_asked_about(self, named: list[str], speakers: tuple[str, ...]) -> tuple[str, ...]:
+        """The calls a question's companies and speakers belong to ("What did Susan say about NVIDIA?"
+        is about Meta's and NVIDIA's calls); () when that is every call, as no filter is then needed."""
+        own = [p.company for p in self.store.directory.people if p.name in speakers and p.company]
+        asked = [c for c in dict.fromkeys([*named, *own]) if c in self.store.companies]
+        return tuple(asked) if named and set(asked) != set(self.store.companies) else ()
 
     def _names_to_ignore(self) -> set[str]:
         names = {a for p in self.store.directory.people for a in p.aliases}
@@ -182,7 +195,10 @@ class QueryEngine:
                 # unlabelled first-person management paragraphs (most of the 2025Q2 write-up) may be
                 # the executive's words; searched always, they cost speaker precision 0.98 -> 0.90
                 # (rag eval), so only when the executive's own turns do not mention the question's terms
-                request = replace(request, include_management=True)
+                # only the unnamed management of the executives' own companies
+                own = {p.company for p in self.store.directory.people if p.name in request.speakers}
+                companies = request.companies or tuple(sorted(c for c in own if c))
+                request = replace(request, include_management=True, companies=companies)
                 hits = retrieve(self.store, query, request, top_k, self.settings.retrieval)
         abstention = why_unanswerable(
             request,

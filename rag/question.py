@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -52,11 +53,33 @@ def company_aliases() -> dict[str, tuple[str, ...]]:
     return {name: tuple(dict.fromkeys([name, *aliases])) for name, aliases in data.items()}
 
 
-def companies_in_text(text: str) -> list[str]:
-    pairs = sorted(
-        ((a, name) for name, aliases in company_aliases().items() for a in aliases), key=lambda p: -len(p[0])
-    )
-    return list(dict.fromkeys(str(value) for _, _, value in find_aliases(text, pairs)))
+def _company_key(name: str) -> str:
+    """ "Coca Cola", "Coca-Cola" and "coca-cola" are one company."""
+    return re.sub(r"[\W_]+", "", name).casefold()
+
+
+def _company_names(known: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Aliases by company: data/companies.json's, with each `known` company (a corpus's, spelled as
+    there) taking over the entry it matches, or standing alone under its own name."""
+    names = dict(company_aliases())
+    for company in known:
+        key = _company_key(company)
+        listed = next((n for n, aliases in names.items() if key in {_company_key(a) for a in aliases}), None)
+        aliases = names.pop(listed) if listed is not None else ()
+        names[company] = tuple(dict.fromkeys([company, *aliases]))
+    return names
+
+
+def company_mentions(text: str, known: Sequence[str] = ()) -> list[tuple[int, int, str]]:
+    """(start, end, company) for each company the text names, in text order."""
+    names = _company_names(known)
+    pairs = sorted(((a, name) for name, aliases in names.items() for a in aliases), key=lambda p: -len(p[0]))
+    return [(start, end, str(value)) for start, end, value in find_aliases(text, pairs)]
+
+
+def companies_in_text(text: str, known: Sequence[str] = ()) -> list[str]:
+    """Companies the text names, canonically; `known` ones (the corpus's) by the corpus's spelling."""
+    return list(dict.fromkeys(name for _, _, name in company_mentions(text, known)))
 
 
 @dataclass(frozen=True)
@@ -128,8 +151,50 @@ def quarters_in_text(text: str, known: list[str]) -> tuple[list[str], bool]:
     return sorted(by_year), compares and len(by_year) > 1
 
 
-def people_in_text(text: str, directory: SpeakerDirectory) -> list[Person]:
-    """People named in the question by any alias, role ("the CFO") or firm ("the Morgan Stanley analyst")."""
+# "Meta's CFO", "Meta CFO", "苹果的首席财务官" / "the CFO of Apple", "the CEO at NVIDIA"
+_COMPANY_BEFORE_ROLE = re.compile(r"\s*(?:['’]s?|的)?\s*")
+_COMPANY_AFTER_ROLE = re.compile(r"\s+(?:of|at|from)\s+(?:the\s+)?", re.I)
+
+
+def _tied_companies(text: str, start: int, end: int, mentions: list[tuple[int, int, str]]) -> list[str]:
+    """The companies a role mention at text[start:end] is tied to by its wording."""
+    return [
+        company
+        for c_start, c_end, company in mentions
+        if (c_end <= start and _COMPANY_BEFORE_ROLE.fullmatch(text, c_end, start))
+        or (c_start >= end and _COMPANY_AFTER_ROLE.fullmatch(text, end, c_start))
+    ]
+
+
+def _holders(
+    directory: SpeakerDirectory, roles: tuple[str, ...], tied: list[str], scope: list[str]
+) -> list[Person]:
+    """Who holds `roles`: at the tied companies if the wording names any (nobody when none of them
+    has such a person), else within `scope`, else everyone in the corpus who holds them."""
+    holders = [p for p in directory.people if p.role in roles]
+    if tied:
+        return [p for p in holders if p.company in tied]
+    if scope:
+        return [p for p in holders if p.company in scope]
+    return holders
+
+
+def _role_scope(text: str, directory: SpeakerDirectory, companies: Sequence[str]) -> list[str]:
+    """Companies an untied role is read within: the given ones (an explicit filter, or the corpus
+    companies the question names), else those named in the text that someone in the directory works for."""
+    if companies:
+        return list(companies)
+    staffed = {p.company for p in directory.people if p.company}
+    return [c for c in companies_in_text(text, sorted(staffed)) if c in staffed]
+
+
+def people_in_text(text: str, directory: SpeakerDirectory, companies: Sequence[str] = ()) -> list[Person]:
+    """People named in the question by any alias, role ("the CFO") or firm ("the Morgan Stanley analyst").
+
+    A role means its holders at the company the wording ties it to ("Meta's CFO", "the CFO of Apple"),
+    else at `companies` or the companies the question names, else every holder in the directory:
+    with several companies' calls, "the CFO" alone is each company's CFO.
+    """
     people: list[Person] = []
     pairs: list[tuple[str, object]] = [(a, p) for a, p in directory.alias_patterns()]
     for role, aliases in directory.role_aliases.items():
@@ -139,15 +204,34 @@ def people_in_text(text: str, directory: SpeakerDirectory) -> list[Person]:
     for firm, aliases in directory.firm_aliases.items():
         pairs += [(alias, ("firm", firm)) for alias in (firm, *aliases)]
     pairs.sort(key=lambda pair: len(pair[0]), reverse=True)
-    for _, _, value in find_aliases(text, pairs):
+    found = find_aliases(text, pairs)
+    roles_asked = any(isinstance(value, tuple) and value[0] == "role" for _, _, value in found)
+    staffed = sorted({p.company for p in directory.people if p.company} | set(companies))
+    mentions = company_mentions(text, staffed) if roles_asked else []
+    scope = _role_scope(text, directory, companies) if roles_asked else []
+    for start, end, value in found:
         if isinstance(value, Person):
             matches = [value]
         else:
             kind, name = cast(tuple[str, str], value)
-            attr = "role" if kind == "role" else "firm"
-            matches = [p for p in directory.people if getattr(p, attr) == name]
+            if kind == "role":
+                matches = _holders(directory, (name,), _tied_companies(text, start, end, mentions), scope)
+            else:
+                matches = [p for p in directory.people if p.firm == name]
         people.extend(p for p in matches if p not in people)
     return people
+
+
+def managers_in_text(text: str, directory: SpeakerDirectory, companies: Sequence[str] = ()) -> list[Person]:
+    """The CEOs and CFOs a question about "management" means, read within companies like a role."""
+    aliases = directory.role_aliases.get("management", ())
+    found = find_aliases(text, [(a, True) for a in aliases])
+    if not found:
+        return []
+    staffed = sorted({p.company for p in directory.people if p.company} | set(companies))
+    mentions = company_mentions(text, staffed)
+    tied = [c for start, end, _ in found for c in _tied_companies(text, start, end, mentions)]
+    return _holders(directory, ("CEO", "CFO"), tied, _role_scope(text, directory, companies))
 
 
 def asks_about_management(text: str, directory: SpeakerDirectory) -> bool:

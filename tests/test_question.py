@@ -5,6 +5,8 @@ import pytest
 from rag.errors import InvalidQuestion, UnknownQuarter, UnknownSpeaker
 from rag.question import (
     check_question,
+    companies_in_text,
+    managers_in_text,
     normalize_quarter,
     people_in_text,
     quarters_in_text,
@@ -12,7 +14,7 @@ from rag.question import (
     unknown_people_in_text,
 )
 from rag.settings import Settings
-from rag.speakers import SpeakerDirectory
+from rag.speakers import Person, SpeakerDirectory
 
 KNOWN = ["2023Q2", "2024Q4", "2025Q2"]
 
@@ -24,7 +26,16 @@ def directory():
 
 @pytest.mark.parametrize(
     "text",
-    ["Q4 2024", "4Q24", "2024年第四季度", "2024 年第四季度", "Q4'24", "2024Q4", "fourth quarter of 2024", "Q4 FY2024"],
+    [
+        "Q4 2024",
+        "4Q24",
+        "2024年第四季度",
+        "2024 年第四季度",
+        "Q4'24",
+        "2024Q4",
+        "fourth quarter of 2024",
+        "Q4 FY2024",
+    ],
 )
 def test_quarter_forms_normalise(text):
     assert normalize_quarter(text) == "2024Q4"
@@ -61,13 +72,78 @@ def test_people_by_alias_role_and_firm(directory, question, expected):
     assert [p.name for p in people_in_text(question, directory)] == expected
 
 
+@pytest.fixture
+def two_companies():
+    """The shipped Meta people plus NVIDIA's CEO and CFO, as after `rag add` of an NVIDIA call."""
+    directory = SpeakerDirectory.load(Settings().speakers_file)
+    directory.add(
+        Person("Colette M. Kress", "CFO", "NVIDIA", "NVIDIA", ("Colette M. Kress", "Colette Kress"))
+    )
+    directory.add(Person("Jensen Huang", "CEO", "NVIDIA", "NVIDIA", ("Jensen Huang", "Jensen", "黄仁勋")))
+    return directory
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What did Meta's CFO say about capex?", ["Susan Li"]),
+        ("What did the CFO of Nvidia say about gross margins?", ["Colette M. Kress"]),
+        ("What did the NVIDIA CFO say about Blackwell?", ["Colette M. Kress"]),
+        ("英伟达的首席财务官对毛利率说了什么", ["Colette M. Kress"]),
+        ("Meta首席财务官如何看待资本支出", ["Susan Li"]),
+        ("What did the CFO say about Meta's capex?", ["Susan Li"]),
+        ("Did Meta's CFO agree with the CEO?", ["Susan Li", "Mark Zuckerberg"]),
+        ("What did the CFO say about margins?", ["Susan Li", "Colette M. Kress"]),  # each company's CFO
+        ("How did the CFO describe competition with Google?", ["Susan Li", "Colette M. Kress"]),
+        ("What did Apple's CFO say about margins?", []),  # Apple's CFO is nobody here, not Meta's
+        ("What did Susan say about NVIDIA's GPUs?", ["Susan Li"]),  # a named person keeps her company
+        ("What did Jensen say about Meta?", ["Jensen Huang"]),
+    ],
+)
+def test_a_role_means_the_holder_at_the_company_asked_about(two_companies, question, expected):
+    assert [p.name for p in people_in_text(question, two_companies)] == expected
+
+
+def test_a_company_filter_scopes_an_untied_role_but_not_a_tied_one(two_companies):
+    assert [p.name for p in people_in_text("What did the CFO say?", two_companies, ["NVIDIA"])] == [
+        "Colette M. Kress"
+    ]
+    assert [p.name for p in people_in_text("What did Meta's CFO say?", two_companies, ["NVIDIA"])] == [
+        "Susan Li"
+    ]
+
+
+def test_management_means_the_executives_of_the_company_asked_about(two_companies):
+    assert {p.name for p in managers_in_text("What did NVIDIA management say?", two_companies)} == {
+        "Jensen Huang",
+        "Colette M. Kress",
+    }
+    assert {p.name for p in managers_in_text("管理层怎么说", two_companies)} == {
+        "Mark Zuckerberg",
+        "Susan Li",
+        "Jensen Huang",
+        "Colette M. Kress",
+    }
+    assert managers_in_text("What did Apple's management say?", two_companies) == []
+
+
+def test_corpus_companies_are_found_by_their_own_spelling_and_listed_aliases():
+    assert companies_in_text("What did Acme's CFO say about Apple?", ["Acme"]) == ["Acme", "Apple"]
+    assert companies_in_text("可口可乐的首席财务官", ["Coca Cola"]) == ["Coca Cola"]
+    assert companies_in_text("可口可乐的首席财务官") == ["Coca-Cola"]
+
+
 def test_people_who_never_speak_are_noticed(directory):
-    assert unknown_people_in_text("What did Sheryl Sandberg say about TikTok?", directory) == ["Sheryl Sandberg"]
+    assert unknown_people_in_text("What did Sheryl Sandberg say about TikTok?", directory) == [
+        "Sheryl Sandberg"
+    ]
     assert unknown_people_in_text("What did Susan Li say about MTIA?", directory) == []
 
 
 def test_unknown_speaker_filter_lists_known_ones(directory):
-    with pytest.raises(UnknownSpeaker, match="unknown speaker 'Susna': known speakers are Mark Zuckerberg, Susan Li"):
+    with pytest.raises(
+        UnknownSpeaker, match="unknown speaker 'Susna': known speakers are Mark Zuckerberg, Susan Li"
+    ):
         directory.resolve("Susna")
 
 
