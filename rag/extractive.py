@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rag.answers import Answer, Citation
 from rag.chunking import is_content_free, split_sentences
@@ -41,11 +42,26 @@ def asks_for_a_number(question: str) -> bool:
     return bool(_ASKS_FOR_A_NUMBER.search(question))
 
 
+@lru_cache(maxsize=8192)
+def _sentences(text: str) -> tuple[tuple[str, frozenset[str], bool], ...]:
+    """A passage's sentences with their bigrams and whether they say nothing ("非常感谢。", "Thank you."):
+    the same passages come back question after question, so they are split once."""
+    sentences = [s.strip() for s in split_sentences(text) if len(s.strip()) > 1]
+    return tuple(
+        (s, frozenset(_bigrams(s)), bool(is_content_free(s, 4) or _PLEASANTRY.match(s))) for s in sentences
+    )
+
+
 def _sentence_score(
-    sentence: str, terms: list[Term], question_bigrams: set[str], numbers: set[str], wants_number: bool
+    sentence: str,
+    bigrams: frozenset[str],
+    terms: list[Term],
+    question_bigrams: set[str],
+    numbers: set[str],
+    wants_number: bool,
 ) -> float:
     score = sum(2.0 for t in terms if t.found_in(sentence))
-    score += 0.5 * len(question_bigrams & _bigrams(sentence))
+    score += 0.5 * len(question_bigrams & bigrams)
     score += sum(1.0 for n in numbers if n in sentence)
     if wants_number and score > 0 and any(q.kind in ("currency", "percent") for q in claims(sentence)):
         score += 2.0
@@ -54,15 +70,16 @@ def _sentence_score(
 
 def pick_sentences(chunk: Chunk, question: str, terms: list[Term]) -> tuple[list[str], float]:
     """The passage's sentences that answer best (in passage order), and how well they match."""
-    sentences = [s.strip() for s in split_sentences(chunk.text) if len(s.strip()) > 1]
+    prepared = _sentences(chunk.text)
+    sentences = [sentence for sentence, _, _ in prepared]
     question_bigrams = _bigrams(question)
     numbers = set(_NUMBER.findall(question)) - {m for m in _NUMBER.findall(question) if len(m) == 4}
     wants_number = bool(_ASKS_FOR_A_NUMBER.search(question))
     scored = []
-    for i, sentence in enumerate(sentences):
-        if is_content_free(sentence, 4) or _PLEASANTRY.match(sentence):  # "非常感谢。", "Thank you."
+    for i, (sentence, bigrams, says_nothing) in enumerate(prepared):
+        if says_nothing:
             continue
-        score = _sentence_score(sentence, terms, question_bigrams, numbers, wants_number)
+        score = _sentence_score(sentence, bigrams, terms, question_bigrams, numbers, wants_number)
         if chunk.kind == "question" and sentence.rstrip('”"').endswith(("?", "？")):
             score += 0.5  # an analyst's turn is quoted by its questions, not its pleasantries
         scored.append((score, i))

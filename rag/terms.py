@@ -60,20 +60,25 @@ def _is_specific(word: str) -> bool:
     return any(ch.isupper() or ch.isdigit() for ch in word[1:]) or (word[0].isupper() and len(word) > 1)
 
 
+@lru_cache(maxsize=1)
+def _glossary_phrases() -> re.Pattern[str]:
+    """Every glossary phrase as whole words, longest first so "capital expenditures" beats "capital"
+    (one compiled pattern: a pattern per phrase cost ~1 ms a question)."""
+    phrases = sorted(glossary(), key=len, reverse=True)
+    return re.compile(rf"(?<![a-z])(?:{'|'.join(re.escape(p) for p in phrases)})(?![a-z])")
+
+
 def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
     """Glossary phrases, and name-like words; plain English words outside the glossary cannot be
     checked against Chinese passages, so they are not key terms."""
     lowered = question.lower()
     terms: list[Term] = []
     taken: list[tuple[int, int]] = []
-    for phrase in sorted(glossary(), key=len, reverse=True):
-        for m in re.finditer(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", lowered):
-            if not any(m.start() < e and s < m.end() for s, e in taken):
-                taken.append(m.span())
-                surface = question[m.start() : m.end()]
-                terms.append(
-                    Term(surface, (phrase, *glossary()[phrase]), specific=surface != surface.lower())
-                )
+    for m in _glossary_phrases().finditer(lowered):
+        phrase = m.group(0)
+        taken.append(m.span())
+        surface = question[m.start() : m.end()]
+        terms.append(Term(surface, (phrase, *glossary()[phrase]), specific=surface != surface.lower()))
     for m in _LATIN_WORD.finditer(question):
         if any(m.start() < e and s < m.end() for s, e in taken):
             continue
