@@ -8,7 +8,7 @@ questions and transcripts here the same way where it counts: topic nouns, produc
 lexical index also keeps every character bigram, so a rarer word still matches.
 
 The trimmed file is derived from the installed jieba on first use and kept in the cache folder; its
-name carries jieba's version and the threshold, and the lexical index records LEXICAL_VERSION, so a
+name carries jieba's version and the threshold, and the index manifest records LEXICAL_VERSION, so a
 change in either rebuilds what depends on it.
 """
 

@@ -13,11 +13,16 @@ from pathlib import Path
 import numpy as np
 
 from rag.numbers import claims
-from rag.terms import common_english, jieba_with_glossary
+from rag.terms import common_english, glossary_digest, jieba_with_glossary
 
 LEXICAL_FOLDER = "bm25"
 # Recorded in the index manifest: bump it when passage tokenisation changes, so indexes are rebuilt.
 LEXICAL_VERSION = "jieba-min30-glossary+bigrams+latin+quantities/3"
+
+
+def lexical_identity() -> str:
+    """The tokeniser's version and the glossary it cuts with (its Chinese terms are jieba words)."""
+    return f"{LEXICAL_VERSION} glossary:{glossary_digest()}"
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+\-]*[A-Za-z0-9+]|[A-Za-z]")
 _CJK_STOP = frozenset(

@@ -24,7 +24,7 @@ from rag.chunks import Chunk
 from rag.corpus import CallInfo, chunk_corpus, load_manifest, sources_hash
 from rag.embedding import Embedder
 from rag.errors import IndexUnavailable
-from rag.lexical import LEXICAL_VERSION, LexicalIndex
+from rag.lexical import LexicalIndex, lexical_identity
 from rag.settings import DEFAULT_E5_MODEL, Settings
 from rag.speakers import Person, SpeakerDirectory
 from rag.update_journal import recover_interrupted_update
@@ -118,7 +118,7 @@ def index_identity(settings: Settings, source_hash: str) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "model": model_name(settings),
         "chunking": chunking_settings(settings).to_dict(),
-        "lexical": LEXICAL_VERSION,
+        "lexical": lexical_identity(),
         "sources_hash": source_hash,
     }
 

@@ -6,6 +6,7 @@ to expand lexical search.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -31,6 +32,11 @@ _CJK_STOP = frozenset(
 def glossary() -> dict[str, tuple[str, ...]]:
     terms = json.loads((_DATA / "glossary.json").read_text(encoding="utf-8"))["terms"]
     return {k.lower(): tuple(v) for k, v in terms.items()}
+
+
+def glossary_digest() -> str:
+    """A short hash of the glossary file: an index cut with another glossary is stale."""
+    return hashlib.sha256((_DATA / "glossary.json").read_bytes()).hexdigest()[:12]
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +77,7 @@ def _glossary_phrases() -> re.Pattern[str]:
 def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
     """Glossary phrases, and name-like words; plain English words outside the glossary cannot be
     checked against Chinese passages, so they are not key terms."""
-    lowered = question.lower()
+    lowered = question.lower().replace("-", " ")  # "foreign-exchange" is the glossary's "foreign exchange"
     terms: list[Term] = []
     taken: list[tuple[int, int]] = []
     for m in _glossary_phrases().finditer(lowered):

@@ -32,3 +32,13 @@ def test_jieba_runs_on_the_trimmed_dictionary_with_the_glossary() -> None:
 def test_chinese_key_terms_survive_the_trimmed_dictionary() -> None:
     words = [t.text for t in key_terms("扎克伯格如何评价眼镜作为人工智能设备的前景?", set())]
     assert {"眼镜", "人工智能", "前景"} <= set(words)
+
+
+def test_an_index_cut_with_another_glossary_is_stale(monkeypatch) -> None:
+    from rag import lexical, store
+    from rag.settings import Settings
+
+    settings = Settings()
+    assert store.staleness(settings) is None  # the session's index matches today's glossary
+    monkeypatch.setattr(lexical, "glossary_digest", lambda: "000000000000")
+    assert store.staleness(settings) == "index was built with other lexical"
