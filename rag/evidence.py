@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rag.chunking import split_sentences
 from rag.numbers import claims
-from rag.question import SearchRequest
+from rag.question import SearchRequest, quarters_named
 from rag.retrieve import Hit
 from rag.terms import Term
 
@@ -69,6 +69,15 @@ def why_unanswerable(
             f"no passage{scope} in the searched calls mentions {words}",
             f"所检索的发言{('(' + who + ')') if who else ''}中没有提到 {words}",
         )
+    other_periods = _figures_only_for_other_quarters(request.question, hits, terms) if wants_number else []
+    if other_periods:
+        words = ", ".join(f"“{t.text}”" for t in terms)
+        asked = ", ".join(quarters_named(request.question))
+        given = ", ".join(other_periods)
+        return Abstention(
+            f"the calls state {words} for {given}, not for {asked}",
+            f"电话会只给出了 {given} 的 {words},没有 {asked} 的数字",
+        )
     specific = [t for t in terms if t.specific]
     others = [t for t in terms if not t.specific and len(t.variants) > 1]  # glossary terms ("operating loss")
     if wants_number and specific and not _figure_with_terms(hits, specific, others):
@@ -94,6 +103,25 @@ def _figure_with_terms(hits: list[Hit], terms: list[Term], others: list[Term]) -
             ):
                 return True
     return False
+
+
+def _figures_only_for_other_quarters(question: str, hits: list[Hit], terms: list[Term]) -> list[str]:
+    """The quarters the retrieved figures for the question's terms are stated for, when every such figure
+    names a quarter and none is one the question asks about ("Q2 2023 revenue?" answered only by
+    "2023 年第三季度的总收入将在…" is guidance for another quarter, not the answer); else []."""
+    asked = set(quarters_named(question))
+    if not asked or not terms:
+        return []
+    stated: list[str] = []
+    for hit in hits:
+        for sentence in split_sentences(hit.chunk.text):
+            if not (any(t.found_in(sentence) for t in terms) and claims(sentence)):
+                continue
+            named = quarters_named(sentence)
+            if not named or asked & set(named):
+                return []  # a figure for the asked quarter, or for no quarter in particular
+            stated += [q for q in named if q not in stated]
+    return stated
 
 
 _ROUGH_FIGURE = re.compile(r"[数几]\s*[十百千万亿]|\d")

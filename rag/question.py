@@ -112,6 +112,17 @@ def normalize_quarter(value: str) -> str | None:
     return None
 
 
+def quarters_named(text: str) -> list[str]:
+    """Every quarter the text names with its year ("2023 年第三季度", "Q2 2023", "4Q24"), normalised, once."""
+    found = []
+    for pattern in _QUARTER_PATTERNS:
+        for m in pattern.finditer(text):
+            quarter = normalize_quarter(m.group(0))
+            if quarter and quarter not in found:
+                found.append(quarter)
+    return found
+
+
 def mask_quarters(text: str) -> str:
     """The text with quarter and year mentions blanked out (they are filters, not topic words)."""
     for pattern in (*_QUARTER_PATTERNS, _YEAR_RANGE, _YEAR):

@@ -133,3 +133,21 @@ def test_executive_question_falls_back_to_unnamed_management_text_and_says_so(en
 def test_executive_question_keeps_to_their_own_turns_when_they_cover_it(engine):
     answer = engine.ask("What did Zuckerberg say about DeepSeek?")
     assert {c.speaker for c in answer.citations} == {"Mark Zuckerberg"}
+
+
+def test_a_figure_stated_only_for_another_quarter_is_not_the_answer(engine):
+    answer, _ = engine.extractive("What was Meta's total revenue in Q2 2023?")
+    assert answer.abstained
+    assert "2023Q3, not for 2023Q2" in answer.text  # the call gives Q3 guidance, not Q2's revenue
+
+
+def test_guidance_asked_for_the_quarter_it_is_given_for_is_answered(engine):
+    answer, _ = engine.extractive("What total revenue did Meta guide for Q3 2023 on the Q2 2023 call?")
+    assert not answer.abstained
+    assert "320 亿至 345 亿美元" in answer.text
+
+
+def test_a_loss_figure_no_passage_states_gets_an_abstention(engine):
+    answer, _ = engine.extractive("What was Reality Labs' operating loss in dollars in Q2 2025?")
+    assert answer.abstained
+    assert "Reality Labs" in answer.text

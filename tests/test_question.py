@@ -162,3 +162,11 @@ def test_empty_questions_are_refused(question):
 def test_enormous_questions_are_refused():
     with pytest.raises(InvalidQuestion, match="limit is 1000"):
         check_question("capex? " * 500, 1000)
+
+
+def test_every_quarter_a_text_names_is_found_once():
+    from rag.question import quarters_named
+
+    text = "我们预计 2023 年第三季度的总收入…与 Q2 2023 和 4Q24 相比,2023年第三季度"
+    assert sorted(quarters_named(text)) == ["2023Q2", "2023Q3", "2024Q4"]
+    assert quarters_named("第三季度 and Q2 without a year") == []
