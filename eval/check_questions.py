@@ -1,6 +1,8 @@
-"""Validate the evaluation question set: schema, coverage minimums, evidence found in the gold transcripts.
+"""Validate an evaluation question set: schema, coverage minimums, evidence found in the gold transcripts.
 
-Usage: python eval/check_questions.py [--questions eval/questions.jsonl] [--transcripts-dir DIR]
+Usage: python eval/check_questions.py [QUESTIONS.jsonl] [--transcripts-dir DIR]
+QUESTIONS.jsonl defaults to eval/questions.jsonl; eval/heldout.jsonl is the held-out set, held to its own
+id prefix and (smaller) coverage minimums, and to sharing no id or question with the other shipped set.
 Prints a summary table and exits 1 when any problem is found. No model, no index: it reads text files only.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS_FILE = PROJECT_ROOT / "eval" / "questions.jsonl"
+HELDOUT_FILE = PROJECT_ROOT / "eval" / "heldout.jsonl"
 # Same default as rag.settings.Settings.transcripts_dir (and the same RAG_TRANSCRIPTS_DIR override);
 # not imported so that this script runs without the package being installed.
 DEFAULT_TRANSCRIPTS_DIR = PROJECT_ROOT / "data" / "transcripts"
@@ -98,7 +101,7 @@ QUARTER_MENTION = re.compile(
     r"(?<![A-Za-z0-9])(?:Q[1-4]\s?'?(?:20)?\d\d|[1-4]Q\d\d|20\d\dQ[1-4])(?![A-Za-z0-9])"
     r"|20\d\d\s?年\s?第?\s?[一二三四]\s?季度"
 )
-ID_PATTERN = re.compile(r"^q\d{3}$")
+ID_DIGITS = 3
 
 # Forms the set must exercise at least once.
 REQUIRED_ALIAS_FORMS = (
@@ -114,6 +117,9 @@ REQUIRED_ALIAS_FORMS = (
     "首席财务官",
 )
 REQUIRED_QUARTER_FORMS = ("Q4 2024", "4Q24", "2024年第四季度", "2025 年第二季度")
+# The held-out set is smaller; it must still exercise these.
+HELDOUT_ALIAS_FORMS = ("Zuck", "扎克伯格", "苏珊", "李苏珊", "the CFO")
+HELDOUT_QUARTER_FORMS = ("Q4 2024", "4Q24", "2024年第四季度", "2025 年第二季度")
 
 # How each seed file attributes text (see data README): 000 by section, 001 by a name alone on a line
 # before each turn, 002 by an inline "name:" label inside the paragraph.
@@ -158,6 +164,45 @@ class Minimums:
     alias: int = 10
     speaker_topic_per_executive: int = 4
     analysts_in_speaker_topic: int = 4
+    alias_forms: tuple[str, ...] = REQUIRED_ALIAS_FORMS
+    quarter_forms: tuple[str, ...] = REQUIRED_QUARTER_FORMS
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    """A question file the project ships: its id prefix ('q' -> q001 ...) and the coverage it must keep."""
+
+    path: Path
+    id_prefix: str
+    minimums: Minimums
+
+
+MAIN_SET = QuestionSet(QUESTIONS_FILE, "q", Minimums())
+# Written after the retrieval tuning, without running the system on it, to show the tuning generalises.
+# Minimums scaled to its 40 questions (a fifth unanswerable, 3+ cross-quarter and who-asked questions).
+HELDOUT_SET = QuestionSet(
+    HELDOUT_FILE,
+    "h",
+    Minimums(
+        total=40,
+        unanswerable=8,
+        answerable_per_quarter=8,
+        cross_quarter=3,
+        who_asked=3,
+        number=8,
+        alias=8,
+        speaker_topic_per_executive=4,
+        analysts_in_speaker_topic=1,
+        alias_forms=HELDOUT_ALIAS_FORMS,
+        quarter_forms=HELDOUT_QUARTER_FORMS,
+    ),
+)
+QUESTION_SETS = (MAIN_SET, HELDOUT_SET)
+
+
+def question_set_for(path: Path) -> QuestionSet:
+    """The shipped set a file is (matched by file name); any other file is held to the main set's rules."""
+    return next((s for s in QUESTION_SETS if s.path.name == Path(path).name), MAIN_SET)
 
 
 @dataclass(frozen=True)
@@ -297,8 +342,8 @@ def _has_form(text: str, form: str) -> bool:
     return re.search(rf"(?<![A-Za-z]){re.escape(form)}(?![A-Za-z])", text) is not None
 
 
-def schema_problems(raw: dict[str, Any]) -> list[str]:
-    """Field names, types and allowed values of one question."""
+def schema_problems(raw: dict[str, Any], id_prefix: str = MAIN_SET.id_prefix) -> list[str]:
+    """Field names, types and allowed values of one question; ids look like f"{id_prefix}001"."""
     qid = raw.get("id", "<no id>")
     problems: list[str] = []
 
@@ -313,8 +358,8 @@ def schema_problems(raw: dict[str, Any]) -> list[str]:
         bad(f"unknown fields {unknown}; allowed fields are {list(FIELDS)}")
     if missing:
         return problems
-    if not isinstance(qid, str) or not ID_PATTERN.match(qid):
-        bad(f"id {qid!r} must look like 'q001'")
+    if not isinstance(qid, str) or not re.fullmatch(rf"{re.escape(id_prefix)}\d{{{ID_DIGITS}}}", qid):
+        bad(f"id {qid!r} must look like '{id_prefix}001' ({id_prefix!r} and {ID_DIGITS} digits)")
     if not isinstance(raw["question"], str) or not raw["question"].strip():
         bad("question must be a non-empty string")
     if raw["language"] not in LANGUAGES:
@@ -550,18 +595,36 @@ def coverage_problems(questions: Sequence[EvalQuestion], minimums: Minimums = Mi
             f"{minimums.analysts_in_speaker_topic} different analysts required"
         )
     all_text = "\n".join(q.question for q in questions)
-    for form in REQUIRED_ALIAS_FORMS + REQUIRED_QUARTER_FORMS:
+    for form in minimums.alias_forms + minimums.quarter_forms:
         if form not in all_text:
             problems.append(f"no question uses the form {form!r}")
     return problems
 
 
+def overlap_problems(questions: Sequence[EvalQuestion], others: Sequence[Path]) -> list[str]:
+    """Ids and question texts this set shares with the other shipped sets: ids must be unique across
+    files (metrics and reports key on them), and a held-out question must not repeat a tuned-on one."""
+    problems: list[str] = []
+    for other in others:
+        rows, _ = read_raw_questions(other)
+        ids = {row.get("id") for row in rows}
+        texts = {" ".join(str(row.get("question", "")).split()).casefold(): row.get("id") for row in rows}
+        for q in questions:
+            if q.id in ids:
+                problems.append(f"{q.id}: id also used in {other.name}; ids must be unique across the sets")
+            twin = texts.get(" ".join(q.question.split()).casefold())
+            if twin is not None:
+                problems.append(f"{q.id}: the same question as {twin} in {other.name}")
+    return problems
+
+
 def check(questions_file: Path, transcripts_dir: Path) -> CheckResult:
     """Run every check; problems are collected, never raised, so one run lists them all."""
+    question_set = question_set_for(questions_file)
     raw_rows, problems = read_raw_questions(questions_file)
     questions: list[EvalQuestion] = []
     for raw in raw_rows:
-        row_problems = schema_problems(raw)
+        row_problems = schema_problems(raw, question_set.id_prefix)
         problems += row_problems
         if not row_problems:
             questions.append(EvalQuestion.from_dict(raw))
@@ -573,7 +636,9 @@ def check(questions_file: Path, transcripts_dir: Path) -> CheckResult:
         problems += evidence_problems(q, transcripts)
         problems += attribution_problems(q, transcripts)
         weak += weak_evidence(q, transcripts)
-    problems += coverage_problems(questions)
+    problems += coverage_problems(questions, question_set.minimums)
+    others = [s.path for s in QUESTION_SETS if s is not question_set and s.path.is_file()]
+    problems += overlap_problems(questions, others)
     return CheckResult(tuple(questions), tuple(problems), tuple(weak))
 
 
@@ -613,7 +678,15 @@ def summary_table(questions: Sequence[EvalQuestion]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=Path, default=QUESTIONS_FILE)
+    parser.add_argument(
+        "questions_file",
+        nargs="?",
+        type=Path,
+        metavar="QUESTIONS.jsonl",
+        help=f"question set to check (default {QUESTIONS_FILE.relative_to(PROJECT_ROOT)}; "
+        f"the held-out set is {HELDOUT_FILE.relative_to(PROJECT_ROOT)})",
+    )
+    parser.add_argument("--questions", type=Path, default=None, help="the same, as an option")
     parser.add_argument(
         "--transcripts-dir", type=Path, default=None, help="default: RAG_TRANSCRIPTS_DIR or data/transcripts"
     )
@@ -621,10 +694,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--show-weak", action="store_true", help="list evidence that also occurs in non-gold files"
     )
     args = parser.parse_args(argv)
-    if not args.questions.is_file():
-        print(f"error: question file {args.questions} does not exist", file=sys.stderr)
+    if args.questions_file and args.questions and args.questions_file != args.questions:
+        parser.error(
+            f"two question files given ({args.questions_file} and --questions {args.questions}); pass one"
+        )
+    questions_file = args.questions_file or args.questions or QUESTIONS_FILE
+    if not questions_file.is_file():
+        print(f"error: question file {questions_file} does not exist", file=sys.stderr)
         return 2
-    result = check(args.questions, args.transcripts_dir or default_transcripts_dir())
+    result = check(questions_file, args.transcripts_dir or default_transcripts_dir())
     print(summary_table(result.questions))
     print(f"\nevidence strings also found outside their gold source: {len(result.weak_evidence)}")
     if args.show_weak:
