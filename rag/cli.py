@@ -110,7 +110,9 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from rag.evaluation.runner import run_eval_command
 
-    return run_eval_command(settings, mode=args.mode, json_path=args.json, gates=args.gates)
+    return run_eval_command(
+        settings, mode=args.mode, json_path=args.json, gates=args.gates, questions_file=args.questions
+    )
 
 
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -204,10 +206,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=7860)
     serve.set_defaults(run=_cmd_serve)
-    evaluate = sub.add_parser("eval", help="measure the answers on eval/questions.jsonl")
+    evaluate = sub.add_parser("eval", help="measure the answers on eval/questions.jsonl (or --questions)")
     evaluate.add_argument("--mode", choices=("extractive", "llm"), default="extractive")
+    evaluate.add_argument(
+        "--questions",
+        metavar="PATH",
+        help="question set to score (default eval/questions.jsonl); eval/heldout.jsonl is the held-out set",
+    )
     evaluate.add_argument("--json", metavar="PATH", help="also write every metric and question as JSON")
-    evaluate.add_argument("--gates", action="store_true", help="exit 1 when a metric misses eval/gates.json")
+    evaluate.add_argument(
+        "--gates",
+        action="store_true",
+        help="exit 1 when a metric misses eval/gates.json; only with the default eval/questions.jsonl, "
+        "which the gates were set on (refused with another --questions)",
+    )
     evaluate.set_defaults(run=_cmd_eval)
     return parser
 

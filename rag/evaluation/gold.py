@@ -20,7 +20,8 @@ from rag.clean import NOISE_SYMBOLS
 from rag.settings import PROJECT_ROOT
 
 CHECKER_PATH = PROJECT_ROOT / "eval" / "check_questions.py"
-QUESTIONS_FILE = PROJECT_ROOT / "eval" / "questions.jsonl"
+QUESTIONS_FILE = PROJECT_ROOT / "eval" / "questions.jsonl"  # the set the retrieval was tuned on (and gated)
+HELDOUT_FILE = PROJECT_ROOT / "eval" / "heldout.jsonl"  # written afterwards, to show the tuning generalises
 
 # Whitespace, the seed noise symbols, and every "-", "=" and "…": the question checker removes the same
 # characters before it proves each evidence string is in its gold file.
@@ -77,6 +78,11 @@ class GoldQuestion:
         return len(found) == len(source.evidence) if self.evidence_mode == "all" else bool(found)
 
 
+def is_gated_set(questions_file: Path) -> bool:
+    """Whether eval/gates.json applies: the gates were set on eval/questions.jsonl, and only on it."""
+    return Path(questions_file).resolve() == QUESTIONS_FILE.resolve()
+
+
 def load_checker(path: Path = CHECKER_PATH) -> ModuleType:
     """eval/check_questions.py as a module (it lives beside the data, outside the package)."""
     if not path.is_file():
@@ -108,9 +114,8 @@ def load_questions(
     if wanted is not None:
         unknown = wanted - {q.id for q in questions}
         if unknown:
-            raise ValueError(
-                f"unknown question ids {sorted(unknown)}; the set has q001-q{len(questions):03d}"
-            )
+            span = f"{questions[0].id}-{questions[-1].id}" if questions else "no questions"
+            raise ValueError(f"unknown question ids {sorted(unknown)}; {questions_file.name} has {span}")
         questions = [q for q in questions if q.id in wanted]
     paths = checker.find_transcripts(transcripts_dir, checker.SOURCE_QUARTERS)
     texts, _ = checker.load_clean_transcripts(transcripts_dir)

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.evaluation.gold import load_checker
+from rag.evaluation.gold import is_gated_set, load_checker
 from rag.evaluation.metrics import (
     LOWER_IS_BETTER,
     METRIC_NAMES,
@@ -296,6 +296,14 @@ def format_failures(scores: Sequence[QuestionScore]) -> str:
     return "\n".join(lines)
 
 
+def _set_name(path: Path) -> str:
+    """eval/heldout.jsonl for a file inside the project, else the path as given."""
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def _short(text: str, limit: int) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -306,9 +314,16 @@ def format_report(report: EvalReport) -> str:
     overall = summarize(scores)
     answerable = sum(1 for q in report.questions if q.answerable)
     title = (
-        f"rag eval — mode {report.mode}, {len(report.questions)} questions ({answerable} answerable, "
-        f"{len(report.questions) - answerable} unanswerable), top_k 5, {report.seconds:.1f} s"
+        f"rag eval — {_set_name(report.questions_file)}, mode {report.mode}, {len(report.questions)} "
+        f"questions ({answerable} answerable, {len(report.questions) - answerable} unanswerable), top_k 5, "
+        f"{report.seconds:.1f} s"
     )
+    gates_heading = "Against the gates (eval/gates.json) and the goals:"
+    if not is_gated_set(report.questions_file):
+        gates_heading = (
+            "Against the gates and goals of eval/gates.json (set on questions.jsonl; shown for comparison, "
+            "not checked here):"
+        )
     sections = [
         title,
         "",
@@ -319,7 +334,7 @@ def format_report(report: EvalReport) -> str:
         "Ablations (overall):",
         format_ablation_table(report),
         "",
-        "Against the gates (eval/gates.json) and the goals:",
+        gates_heading,
         format_goals(overall.values, report.mode),
         "",
         "Failing questions by cause (product default):",
@@ -337,6 +352,7 @@ def report_json(report: EvalReport, gate_failures: list[str] | None = None) -> d
     categories = load_checker().CATEGORIES
     result: dict[str, Any] = {
         "mode": report.mode,
+        "question_file": _set_name(report.questions_file),
         "questions": len(report.questions),
         "seconds": round(report.seconds, 2),
         "default": {

@@ -25,7 +25,7 @@ from rag.api import QueryEngine, ask, engine
 from rag.embedding import Embedder
 from rag.errors import RagError
 from rag.evaluation.baseline import NaiveRun, run_naive_baseline
-from rag.evaluation.gold import GoldQuestion, load_questions
+from rag.evaluation.gold import QUESTIONS_FILE, GoldQuestion, is_gated_set, load_questions
 from rag.evaluation.metrics import QuestionScore, score_answer
 from rag.retrieve import Hit, retrieve
 from rag.settings import Settings
@@ -61,6 +61,7 @@ class EvalReport:
     naive: NaiveRun | None
     seconds: float
     warnings: tuple[str, ...] = ()
+    questions_file: Path = QUESTIONS_FILE  # which set was asked; gates apply to eval/questions.jsonl only
 
 
 class MemoEmbedder:
@@ -146,10 +147,14 @@ def evaluate(
     questions: Sequence[GoldQuestion] | None = None,
     baselines: bool = True,
     progress: Progress = _progress,
+    questions_file: Path = QUESTIONS_FILE,
 ) -> EvalReport:
-    """The product default in `mode`, the retrieval ablations and the naive baseline, on the question set."""
+    """The product default in `mode`, the retrieval ablations and the naive baseline, on the question set
+    (`questions`, else every question of `questions_file`)."""
     started = time.perf_counter()
-    questions = tuple(questions if questions is not None else load_questions(settings.transcripts_dir))
+    if questions is None:
+        questions = load_questions(settings.transcripts_dir, questions_file)
+    questions = tuple(questions)
     check_mode(settings, mode)
     product = engine(settings)  # opens (or builds) the index before the questions are timed
     embedder = MemoEmbedder(product.embedder)
@@ -208,6 +213,7 @@ def evaluate(
         naive=naive,
         seconds=time.perf_counter() - started,
         warnings=tuple(warnings),
+        questions_file=questions_file,
     )
 
 
@@ -217,11 +223,23 @@ def run_eval_command(
     json_path: Path | str | None = None,
     gates: bool = False,
     gates_file: Path | None = None,
+    questions_file: Path | str | None = None,
 ) -> int:
-    """`rag eval`: print the tables and failing questions, write JSON, check the gates (exit 1 on a miss)."""
+    """`rag eval`: print the tables and failing questions, write JSON, check the gates (exit 1 on a miss).
+
+    `questions_file` picks the question set (default eval/questions.jsonl); `gates` is refused for any
+    other set, since the gates were set on that one."""
     from rag.evaluation.report import GATES_FILE, check_report_gates, format_report, write_json
 
-    report = evaluate(settings, mode)
+    questions_path = Path(questions_file) if questions_file is not None else QUESTIONS_FILE
+    if not questions_path.is_file():
+        raise ValueError(f"question file {questions_path} does not exist")
+    if gates and not is_gated_set(questions_path):
+        raise ValueError(
+            f"--gates applies only to {QUESTIONS_FILE.name}, the set eval/gates.json was set on; "
+            f"drop --gates to score {questions_path}"
+        )
+    report = evaluate(settings, mode, questions_file=questions_path)
     print(format_report(report))
     failures = check_report_gates(report, gates_file or GATES_FILE) if gates else []
     if json_path is not None:
