@@ -91,7 +91,30 @@ def pick_sentences(chunk: Chunk, question: str, terms: list[Term]) -> tuple[list
     if best[0][0] == 0:
         return sentences_left[:1], 0.0
     chosen = sorted(i for score, i in best if score > 0)
-    return [sentences[i] for i in chosen], best[0][0]
+    return [sentences[i] for i in with_list_items(chosen, sentences)], best[0][0]
+
+
+MAX_LIST_ITEMS = 4
+_LIST_ITEM = re.compile(r"^\s*(?:[-•·▪*]\s*|\d{1,2}\s*[)）、]|[（(]\d{1,2}[)）])")
+_INTRODUCES_LIST = re.compile(r"[:：]\s*(?:$|\d{1,2}\s*[)）、]|[（(]\d{1,2}[)）])")
+
+
+def with_list_items(chosen: list[int], sentences: list[str]) -> list[int]:
+    """The chosen sentences plus the list items that follow one that introduces a list ("效率年有两个
+    不同的目标:1)…;" then "2)…"; "有几个因素推动了 Q2 收入的增长:" then "- …"): quoting the
+    introduction without its items would answer "which two goals?" with "there are two goals"."""
+    result: list[int] = []
+    for i in chosen:
+        result.append(i)
+        if not _INTRODUCES_LIST.search(sentences[i].strip()):
+            continue
+        items = [
+            j
+            for j in range(i + 1, min(len(sentences), i + 1 + 2 * MAX_LIST_ITEMS))
+            if _LIST_ITEM.match(sentences[j])
+        ][:MAX_LIST_ITEMS]
+        result += [j for j in items if j not in result and j not in chosen]
+    return sorted(result)
 
 
 def choose_quoted(
