@@ -17,6 +17,7 @@ from rag.question import (
     _WHO_ASKED,
     SearchRequest,
     asks_about_management,
+    calls_missing,
     check_question,
     companies_in_text,
     company_aliases,
@@ -117,6 +118,7 @@ class QueryEngine:
             unknown_people=tuple(
                 unknown_people_in_text(question, directory) + unknown_cjk_people(self.without_names(question))
             ),
+            missing_calls=() if quarter else tuple(calls_missing(question, known_quarters)),
             speaker_from_question=bool(speakers) and not speaker,
             quarter_from_question=bool(quarters) and not quarter,
         )
@@ -208,6 +210,7 @@ class QueryEngine:
             self.store.speakers,
             self.store.companies,
             wants_number=asks_for_a_number(question),
+            quarters=self.store.quarters,
         )
         if abstention is not None:
             return abstention_answer(question, abstention, filters), []

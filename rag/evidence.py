@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from rag.chunking import split_sentences
-from rag.numbers import claims
+from rag.numbers import claims, states_a_multiple
 from rag.question import SearchRequest, quarters_named
 from rag.retrieve import Hit
 from rag.terms import Term
@@ -31,6 +31,7 @@ def why_unanswerable(
     speakers: list[str],
     companies: list[str],
     wants_number: bool = False,
+    quarters: list[str] | None = None,
 ) -> Abstention | None:
     if request.unknown_people:
         names = ", ".join(request.unknown_people)
@@ -43,6 +44,13 @@ def why_unanswerable(
         return Abstention(
             f"the corpus has no call of {names} (companies: {', '.join(companies)})",
             f"语料中没有 {names} 的电话会(公司:{', '.join(companies)})",
+        )
+    if request.missing_calls:
+        missing = ", ".join(request.missing_calls)
+        calls = ", ".join(quarters or [])
+        return Abstention(
+            f"the transcripts have no {missing} call (calls: {calls})",
+            f"记录中没有 {missing} 的电话会(已有:{calls})",
         )
     if not hits:
         who = " and ".join(request.speakers) or "anyone"
@@ -129,6 +137,6 @@ _ROUGH_FIGURE = re.compile(r"[数几]\s*[十百千万亿]|\d")
 
 def _states_a_figure(sentence: str) -> bool:
     """A figure the question could be after: a claim with a unit, or a rough one ("数亿用户")."""
-    if claims(sentence):  # years, quarter names and list numbers are not claims
+    if claims(sentence) or states_a_multiple(sentence):  # years, quarter names, list numbers are not claims
         return True
     return bool(_ROUGH_FIGURE.search(sentence)) and not claims(sentence) and "数" in sentence

@@ -9,7 +9,7 @@ from rag.answers import Answer, Citation
 from rag.chunking import is_content_free, split_sentences
 from rag.chunks import Chunk
 from rag.evidence import Abstention
-from rag.numbers import claims
+from rag.numbers import claims, states_a_multiple
 from rag.retrieve import Hit
 from rag.terms import Term
 
@@ -64,7 +64,9 @@ def _sentence_score(
     score = sum(2.0 for t in terms if t.found_in(sentence))
     score += 0.5 * len(question_bigrams & bigrams)
     score += sum(1.0 for n in numbers if n in sentence)
-    if wants_number and score > 0 and any(q.kind in ("currency", "percent") for q in claims(sentence)):
+    money_or_share = any(q.kind in ("currency", "percent") for q in claims(sentence))
+    states_figure = money_or_share or states_a_multiple(sentence)
+    if wants_number and score > 0 and states_figure:
         score += 2.0
     return score
 

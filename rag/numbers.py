@@ -143,6 +143,14 @@ def number_supported(q: Quantity, passage_text: str) -> bool:
     return False
 
 
+_MULTIPLE = re.compile(r"翻倍|翻番|翻了一番|翻两番|\b(?:doubled|tripled|quadrupled)\b", re.I)
+
+
+def states_a_multiple(text: str) -> bool:
+    """A change stated in words rather than digits: "翻倍", "doubled"."""
+    return bool(_MULTIPLE.search(text))
+
+
 def claims(text: str) -> list[Quantity]:
     """The quantities of `text` that a citation has to support."""
     return [q for q in extract_quantities(text) if q.claim]

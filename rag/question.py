@@ -95,6 +95,7 @@ class SearchRequest:
     compares_quarters: bool = False
     unknown_people: tuple[str, ...] = ()  # names the question asks about that never speak in the corpus
     other_companies: tuple[str, ...] = ()  # companies it asks about that have no call in the corpus
+    missing_calls: tuple[str, ...] = ()  # quarters whose call it asks about that the corpus lacks
     speaker_from_question: bool = False
     quarter_from_question: bool = False
 
@@ -121,6 +122,18 @@ def quarters_named(text: str) -> list[str]:
             if quarter and quarter not in found:
                 found.append(quarter)
     return found
+
+
+_MENTIONS_A_CALL = re.compile(r"\bcalls?\b|\bconference\b|电话会|业绩会|财报会", re.I)
+
+
+def calls_missing(text: str, known: list[str]) -> list[str]:
+    """Quarters whose call the question asks about ("on the Q1 2024 call", "2022年第四季度电话会") when
+    the corpus has none of them; a quarter named without a call is a topic ("Q3 2023 guidance")."""
+    named = quarters_named(text)
+    if not named or any(q in known for q in named) or not _MENTIONS_A_CALL.search(text):
+        return []
+    return named
 
 
 def mask_quarters(text: str) -> str:

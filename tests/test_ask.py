@@ -151,3 +151,15 @@ def test_a_loss_figure_no_passage_states_gets_an_abstention(engine):
     answer, _ = engine.extractive("What was Reality Labs' operating loss in dollars in Q2 2025?")
     assert answer.abstained
     assert "Reality Labs" in answer.text
+
+
+def test_a_call_that_is_not_in_the_corpus_gets_an_abstention_naming_the_calls_there_are(engine):
+    answer = engine.ask("What revenue guidance did Meta give on its Q1 2024 earnings call?")
+    assert answer.abstained and not answer.citations
+    assert "no 2024Q1 call (calls: 2023Q2, 2024Q4, 2025Q2)" in answer.text
+
+
+def test_a_growth_stated_in_words_is_a_figure_and_gets_quoted(engine):
+    answer = engine.ask("使用 Paid Messaging 的企业数量增长了多少?")
+    assert not answer.abstained
+    assert "同比翻倍增长" in answer.text

@@ -170,3 +170,13 @@ def test_every_quarter_a_text_names_is_found_once():
     text = "我们预计 2023 年第三季度的总收入…与 Q2 2023 和 4Q24 相比,2023年第三季度"
     assert sorted(quarters_named(text)) == ["2023Q2", "2023Q3", "2024Q4"]
     assert quarters_named("第三季度 and Q2 without a year") == []
+
+
+def test_a_call_the_corpus_lacks_is_reported_and_a_topic_quarter_is_not():
+    from rag.question import calls_missing
+
+    known = ["2023Q2", "2024Q4", "2025Q2"]
+    assert calls_missing("What guidance did Meta give on its Q1 2024 earnings call?", known) == ["2024Q1"]
+    assert calls_missing("扎克伯格在2022年第四季度电话会上说了什么?", known) == ["2022Q4"]
+    assert calls_missing("What Q3 2023 revenue guidance did Meta give?", known) == []  # a topic
+    assert calls_missing("On the Q2 2023 call, what was said about Q3 2023?", known) == []
