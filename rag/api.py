@@ -10,7 +10,7 @@ from functools import lru_cache
 from rag.answers import Answer
 from rag.embedding import Embedder, load_embedder
 from rag.errors import IndexUnavailable
-from rag.evidence import why_unanswerable
+from rag.evidence import figure_for_years, why_unanswerable, years_named
 from rag.extractive import abstention_answer, asks_for_a_number, extractive_answer, is_chinese
 from rag.lexical import tokenize, tokenize_query
 from rag.question import (
@@ -36,6 +36,8 @@ from rag.settings import Settings
 from rag.speakers import find_aliases
 from rag.store import IndexStore, build_index, load_index, staleness
 from rag.terms import Term, key_terms
+
+DEEPER_SEARCH = 20  # passages a figure is looked for in before saying none is stated
 
 
 def _progress(message: str) -> None:
@@ -202,6 +204,14 @@ class QueryEngine:
                 companies = request.companies or tuple(sorted(c for c in own if c))
                 request = replace(request, include_management=True, companies=companies)
                 hits = retrieve(self.store, query, request, top_k, self.settings.retrieval)
+        wants_number = asks_for_a_number(question)
+        years = years_named(question)
+        if hits and wants_number and years and not figure_for_years(hits, terms, years):
+            # the figure may sit just below the cut (an analyst restating guidance): look deeper once
+            deeper = retrieve(self.store, query, request, DEEPER_SEARCH, self.settings.retrieval)
+            found = [h for h in deeper[top_k:] if figure_for_years([h], terms, years)]
+            if found:
+                hits = [*hits[: top_k - 1], found[0]]
         abstention = why_unanswerable(
             request,
             hits,
@@ -209,7 +219,7 @@ class QueryEngine:
             self.corpus_text,
             self.store.speakers,
             self.store.companies,
-            wants_number=asks_for_a_number(question),
+            wants_number=wants_number,
             quarters=self.store.quarters,
         )
         if abstention is not None:

@@ -14,7 +14,7 @@ from rag.chunking import split_sentences
 from rag.numbers import claims, states_a_multiple
 from rag.question import SearchRequest, quarters_named
 from rag.retrieve import Hit
-from rag.terms import Term
+from rag.terms import Term, is_glossary_word
 
 
 @dataclass(frozen=True)
@@ -59,13 +59,17 @@ def why_unanswerable(
             f"no turn by {who} on {when} in the transcripts", f"记录中没有 {who} 在 {when} 的发言"
         )
     if request.asks_who_asked and hits and not any(h.chunk.attributed for h in hits[:3]):
-        quarters = ", ".join(sorted({h.chunk.quarter for h in hits[:3]}))
+        calls = ", ".join(sorted({h.chunk.quarter for h in hits[:3]}))
         return Abstention(
-            f"the {quarters} transcript does not name the analysts who asked",
-            f"{quarters} 的记录没有写出提问分析师的名字",
+            f"the {calls} transcript does not name the analysts who asked",
+            f"{calls} 的记录没有写出提问分析师的名字",
         )
     absent = [t for t in terms if not t.found_in(corpus_text)]
-    if absent:
+    # a name or glossary term the calls never use decides alone ("bitcoin", "TikTok"); a plain word
+    # ("来源" in "收入来源") only when none of the question's terms occurs: it may just be phrased otherwise
+    decisive = [t for t in absent if t.specific or len(t.variants) > 1 or is_glossary_word(t.text)]
+    if decisive or (absent and len(absent) == len(terms)):
+        absent = decisive or absent
         words = ", ".join(f"“{t.text}”" for t in absent)
         return Abstention(f"the calls never mention {words}", f"电话会记录中从未提到 {words}")
     retrieved = "\n".join(h.chunk.text for h in hits)
@@ -85,6 +89,14 @@ def why_unanswerable(
         return Abstention(
             f"the calls state {words} for {given}, not for {asked}",
             f"电话会只给出了 {given} 的 {words},没有 {asked} 的数字",
+        )
+    years = years_named(request.question)
+    if wants_number and terms and years and not figure_for_years(hits, terms, years):
+        words = ", ".join(f"“{t.text}”" for t in terms)
+        asked = ", ".join(str(y) for y in sorted(years))
+        return Abstention(
+            f"no passage gives a figure for {words} in {asked}",
+            f"没有任何段落给出 {asked} 年 {words} 的具体数字",
         )
     specific = [t for t in terms if t.specific]
     others = [t for t in terms if not t.specific and len(t.variants) > 1]  # glossary terms ("operating loss")
@@ -109,6 +121,32 @@ def _figure_with_terms(hits: list[Hit], terms: list[Term], others: list[Term]) -
                 and (not others or any(t.found_in(context) for t in others))
                 and _states_a_figure(sentence)
             ):
+                return True
+    return False
+
+
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+
+def years_named(text: str) -> set[int]:
+    return {int(y) for y in _YEAR.findall(text)}
+
+
+def figure_for_years(hits: list[Hit], terms: list[Term], years: set[int]) -> bool:
+    """Whether a retrieved sentence states an amount or a share for one of the question's terms in one
+    of the years it asks about: the sentence (or the one before) names the year, or names none and
+    was said in that year or the year before (when guidance for it is given)."""
+    for hit in hits:
+        call_year = int(hit.chunk.quarter[:4])
+        sentences = split_sentences(hit.chunk.text)
+        for i, sentence in enumerate(sentences):
+            context = "".join(sentences[max(0, i - 1) : i + 1])
+            if not any(t.found_in(context) for t in terms):
+                continue
+            if not any(q.kind in ("currency", "percent") for q in claims(sentence)):
+                continue
+            named = years_named(context)
+            if (named & years) if named else (call_year in years or call_year + 1 in years):
                 return True
     return False
 

@@ -32,7 +32,7 @@ def _bigrams(text: str) -> set[str]:
 
 
 _ASKS_FOR_A_NUMBER = re.compile(
-    r"多少|几|how (?:much|many|big|fast)|what (?:is|was|were|are) (?:the )?(?:[\w'’]+ ){0,3}"
+    r"多少|(?<!第)几|how (?:much|many|big|fast)|what (?:is|was|were|are) (?:the )?(?:[\w'’]+ ){0,3}"
     r"(?:guidance|range|revenue|growth|rate|number|capex|outlook|expense|margin|count|loss|profit|income)"
     r"|in dollars|指引|增速|增长率|区间|范围|多少钱",
     re.I,

@@ -141,6 +141,16 @@ def _cjk_terms(question: str, ignore: set[str]) -> list[Term]:
     return terms
 
 
+@lru_cache(maxsize=1)
+def _glossary_words() -> frozenset[str]:
+    return frozenset(w.lower() for key, renderings in glossary().items() for w in (key, *renderings))
+
+
+def is_glossary_word(word: str) -> bool:
+    """An English key or a rendering of the glossary ("资本支出", "capex")."""
+    return word.lower() in _glossary_words()
+
+
 def key_terms(question: str, ignore: set[str]) -> list[Term]:
     """Topic terms of the question; names, company names and filler words (in `ignore` or the common
     lists) are left out."""

@@ -163,3 +163,26 @@ def test_a_growth_stated_in_words_is_a_figure_and_gets_quoted(engine):
     answer = engine.ask("使用 Paid Messaging 的企业数量增长了多少?")
     assert not answer.abstained
     assert "同比翻倍增长" in answer.text
+
+
+def test_a_figure_for_a_year_no_call_gives_gets_an_abstention(engine):
+    answer = engine.ask("Meta 2026年资本支出的具体金额区间是多少?")
+    assert answer.abstained
+    assert "2026" in answer.text and "资本支出" in answer.text
+
+
+def test_a_figure_just_below_the_cut_is_looked_for_before_abstaining(engine):
+    answer = engine.ask("What is the 2025 capex guidance?")
+    assert not answer.abstained
+    assert "600 亿至 650 亿美元" in answer.text  # restated in Doug Anmuth's question, not in the top 5
+
+
+def test_a_plain_word_the_calls_phrase_otherwise_does_not_refuse_the_question(engine):
+    answer = engine.ask("2025 年第二季度,Meta 认为生成式 AI 什么时候能成为重要的收入来源?")
+    assert not answer.abstained  # "来源" never occurs; the text says "收入驱动"
+
+
+def test_which_rank_is_not_a_request_for_a_figure(engine):
+    answer = engine.ask("2024年第四季度,员工薪酬是2025年费用增长的第几大驱动因素?")
+    assert not answer.abstained
+    assert "员工薪酬" in answer.text
