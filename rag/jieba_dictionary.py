@@ -14,6 +14,7 @@ change in either rebuilds what depends on it.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -36,18 +37,23 @@ def trimmed_lines(full_dictionary: Path, min_frequency: int = MIN_FREQUENCY) -> 
     return kept
 
 
-def trimmed_dictionary(folder: Path | None = None) -> Path:
-    """The trimmed dictionary file, written atomically the first time it is asked for."""
+def trimmed_dictionary(folder: Path | None = None) -> Path | None:
+    """The trimmed dictionary file, written atomically the first time it is asked for; None when the
+    cache folder cannot be written (jieba then keeps its full dictionary: slower to load, same use)."""
     import jieba
 
     folder = folder or cache_folder()
     target = folder / f"dict-jieba{jieba.__version__}-min{MIN_FREQUENCY}.txt"
     if target.is_file():
         return target
-    folder.mkdir(parents=True, exist_ok=True)
     full = Path(jieba.__file__).parent / "dict.txt"
-    fd, staging = tempfile.mkstemp(prefix=".dict-", dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write("\n".join(trimmed_lines(full)) + "\n")
-    os.replace(staging, target)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, staging = tempfile.mkstemp(prefix=".dict-", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write("\n".join(trimmed_lines(full)) + "\n")
+        os.replace(staging, target)
+    except OSError as exc:
+        logging.getLogger(__name__).warning("cannot write jieba's trimmed dictionary in %s: %s", folder, exc)
+        return None
     return target

@@ -112,12 +112,14 @@ def jieba_with_glossary():  # type: ignore[no-untyped-def]
 
     import jieba
 
-    from rag.jieba_dictionary import cache_folder, trimmed_dictionary
+    from rag.jieba_dictionary import trimmed_dictionary
 
     jieba.setLogLevel(logging.WARNING)
     # before jieba.posseg is first imported: it reads the part-of-speech tags of this dictionary
-    jieba.set_dictionary(str(trimmed_dictionary()))
-    jieba.dt.tmp_dir = str(cache_folder())  # jieba's own pickled cache of it lives beside it
+    dictionary = trimmed_dictionary()
+    if dictionary is not None:
+        jieba.set_dictionary(str(dictionary))
+        jieba.dt.tmp_dir = str(dictionary.parent)  # jieba's own pickled cache of it lives beside it
     for renderings in glossary().values():
         for word in renderings:
             if _CJK_RUN.fullmatch(word):

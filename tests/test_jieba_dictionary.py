@@ -42,3 +42,9 @@ def test_an_index_cut_with_another_glossary_is_stale(monkeypatch) -> None:
     assert store.staleness(settings) is None  # the session's index matches today's glossary
     monkeypatch.setattr(lexical, "glossary_digest", lambda: "000000000000")
     assert store.staleness(settings) == "index was built with other lexical"
+
+
+def test_an_unwritable_cache_folder_keeps_jieba_on_its_own_dictionary(tmp_path: Path) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("")
+    assert trimmed_dictionary(blocked / "jieba") is None
