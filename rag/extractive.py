@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answers import Answer, Citation
@@ -43,30 +44,36 @@ def asks_for_a_number(question: str) -> bool:
     return bool(_ASKS_FOR_A_NUMBER.search(question))
 
 
+@dataclass(frozen=True)
+class _Sentence:
+    text: str
+    bigrams: frozenset[str]
+    says_nothing: bool  # "非常感谢。", "Thank you."
+    states_figure: bool  # an amount, a share or a multiple ("翻倍")
+
+
 @lru_cache(maxsize=8192)
-def _sentences(text: str) -> tuple[tuple[str, frozenset[str], bool], ...]:
-    """A passage's sentences with their bigrams and whether they say nothing ("非常感谢。", "Thank you."):
-    the same passages come back question after question, so they are split once."""
+def _sentences(text: str) -> tuple[_Sentence, ...]:
+    """A passage's sentences, read once: the same passages come back question after question."""
     sentences = [s.strip() for s in split_sentences(text) if len(s.strip()) > 1]
     return tuple(
-        (s, frozenset(_bigrams(s)), bool(is_content_free(s, 4) or _PLEASANTRY.match(s))) for s in sentences
+        _Sentence(
+            s,
+            frozenset(_bigrams(s)),
+            bool(is_content_free(s, 4) or _PLEASANTRY.match(s)),
+            any(q.kind in ("currency", "percent") for q in claims(s)) or states_a_multiple(s),
+        )
+        for s in sentences
     )
 
 
 def _sentence_score(
-    sentence: str,
-    bigrams: frozenset[str],
-    terms: list[Term],
-    question_bigrams: set[str],
-    numbers: set[str],
-    wants_number: bool,
+    sentence: _Sentence, terms: list[Term], question_bigrams: set[str], numbers: set[str], wants_number: bool
 ) -> float:
-    score = sum(2.0 for t in terms if t.found_in(sentence))
-    score += 0.5 * len(question_bigrams & bigrams)
-    score += sum(1.0 for n in numbers if n in sentence)
-    money_or_share = any(q.kind in ("currency", "percent") for q in claims(sentence))
-    states_figure = money_or_share or states_a_multiple(sentence)
-    if wants_number and score > 0 and states_figure:
+    score = sum(2.0 for t in terms if t.found_in(sentence.text))
+    score += 0.5 * len(question_bigrams & sentence.bigrams)
+    score += sum(1.0 for n in numbers if n in sentence.text)
+    if wants_number and score > 0 and sentence.states_figure:
         score += 2.0
     return score
 
@@ -74,16 +81,16 @@ def _sentence_score(
 def pick_sentences(chunk: Chunk, question: str, terms: list[Term]) -> tuple[list[str], float]:
     """The passage's sentences that answer best (in passage order), and how well they match."""
     prepared = _sentences(chunk.text)
-    sentences = [sentence for sentence, _, _ in prepared]
+    sentences = [sentence.text for sentence in prepared]
     question_bigrams = _bigrams(question)
     numbers = set(_NUMBER.findall(question)) - {m for m in _NUMBER.findall(question) if len(m) == 4}
     wants_number = bool(_ASKS_FOR_A_NUMBER.search(question))
     scored = []
-    for i, (sentence, bigrams, says_nothing) in enumerate(prepared):
-        if says_nothing:
+    for i, sentence in enumerate(prepared):
+        if sentence.says_nothing:
             continue
-        score = _sentence_score(sentence, bigrams, terms, question_bigrams, numbers, wants_number)
-        if chunk.kind == "question" and sentence.rstrip('”"').endswith(("?", "？")):
+        score = _sentence_score(sentence, terms, question_bigrams, numbers, wants_number)
+        if chunk.kind == "question" and sentence.text.rstrip('”"').endswith(("?", "？")):
             score += 0.5  # an analyst's turn is quoted by its questions, not its pleasantries
         scored.append((score, i))
     sentences_left = [sentences[i] for _, i in scored]
