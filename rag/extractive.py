@@ -70,7 +70,8 @@ def _sentences(text: str) -> tuple[_Sentence, ...]:
 def _sentence_score(
     sentence: _Sentence, terms: list[Term], question_bigrams: set[str], numbers: set[str], wants_number: bool
 ) -> float:
-    score = sum(2.0 for t in terms if t.found_in(sentence.text))
+    # a name-like term (MTIA, Orion) outweighs a common word (芯片): 3 vs 2 measured best (4 cost hit@1)
+    score = sum(3.0 if t.specific else 2.0 for t in terms if t.found_in(sentence.text))
     score += 0.5 * len(question_bigrams & sentence.bigrams)
     score += sum(1.0 for n in numbers if n in sentence.text)
     if wants_number and score > 0 and sentence.states_figure:
