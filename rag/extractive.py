@@ -106,6 +106,7 @@ def pick_sentences(chunk: Chunk, question: str, terms: list[Term]) -> tuple[list
 
 MAX_LIST_ITEMS = 4
 _LIST_ITEM = re.compile(r"^\s*(?:[-•·▪*]\s*|\d{1,2}\s*[)）、]|[（(]\d{1,2}[)）])")
+_FIRST_ITEM = re.compile(r"^\s*(?:1\s*[)）、]|[（(]1[)）])")  # "有几个因素…。" then "1)…"
 _INTRODUCES_LIST = re.compile(r"[:：]\s*(?:$|\d{1,2}\s*[)）、]|[（(]\d{1,2}[)）])")
 
 
@@ -116,7 +117,8 @@ def with_list_items(chosen: list[int], sentences: list[str]) -> list[int]:
     result: list[int] = []
     for i in chosen:
         result.append(i)
-        if not _INTRODUCES_LIST.search(sentences[i].strip()):
+        following = next((s for s in sentences[i + 1 :] if s.strip()), "")
+        if not (_INTRODUCES_LIST.search(sentences[i].strip()) or _FIRST_ITEM.match(following)):
             continue
         items = [
             j

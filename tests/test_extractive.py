@@ -28,3 +28,14 @@ def test_dash_items_are_taken_and_their_prose_continuations_skipped() -> None:
 def test_an_ordinary_sentence_brings_nothing() -> None:
     sentences = ["资本支出:我们预计资本支出将在 270 亿至 300 亿美元之间。", "- 不相关的列表项。"]
     assert with_list_items([0], sentences) == [0]
+
+
+def test_a_sentence_followed_by_a_first_item_introduces_the_list() -> None:
+    sentences = [
+        "有几个因素将成为 2024 年总费用增长的驱动因素。",
+        "\n",
+        "1)基础设施成本将上升。",
+        "折旧增加。",
+        "2)薪酬支出将会增长。",
+    ]
+    assert with_list_items([0], sentences) == [0, 2, 4]
