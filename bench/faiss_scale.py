@@ -1,4 +1,4 @@
-"""How rag.vector_index scales: build time, memory, query latency and recall@10 at 10k / 100k / 1M chunks.
+"""How rag.indexing.vector_index scales: build time, memory, query latency and recall@10 at 10k / 100k / 1M chunks.
 
     .venv/bin/python bench/faiss_scale.py --sizes 10k,100k,1M --threads 1
 
@@ -38,7 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.vector_index import VectorIndex  # noqa: E402
+from rag.indexing.vector_index import VectorIndex  # noqa: E402
 
 DIMENSION = 384
 THEMES = 50

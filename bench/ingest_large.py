@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.ingest import add_transcript
-from rag.settings import PROJECT_ROOT, Settings
-from rag.store import model_name
+from rag.indexing.store import model_name
+from rag.indexing.updates import add_transcript
+from rag.settings import DATA_DIR, PROJECT_ROOT, Settings
 
 SAMPLE = PROJECT_ROOT.parent / "shared" / "samples" / "nvda-fy25q3-motley-fool.md"
-SEED = PROJECT_ROOT / "data" / "transcripts" / "meta-2024q4.zh.txt"
+SEED = DATA_DIR / "transcripts" / "meta-2024q4.zh.txt"
 
 
 def peak_rss_mb() -> float:
@@ -87,7 +87,7 @@ def main() -> int:
         if args.fake_embedder:
             embedder = HashEmbedder(model_name(settings))
         else:
-            from rag.embedding import load_embedder
+            from rag.indexing.embedding.embedders import load_embedder
 
             embedder = load_embedder(settings, for_queries=False, progress=lambda _: None)
         loaded = time.perf_counter()

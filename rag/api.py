@@ -1,43 +1,32 @@
-"""The programmatic entry point: `ask()` a question, get an `Answer` with cited passages."""
+"""The programmatic entry point: `ask()` a question, get an `Answer` with cited passages.
+
+A `QueryEngine` holds a loaded index and the query embedder. It notices when another process (a
+`rag add` in a terminal, the web page's form) swaps in a new index folder, and reloads it before
+its next question, so a long-lived caller always answers from the corpus as it is on disk.
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from functools import lru_cache
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
-from rag.answers import Answer
-from rag.embedding import Embedder, load_embedder
+from rag.answer.abstention import CorpusFacts, why_unanswerable
+from rag.answer.extractive import abstention_answer, extractive_answer
+from rag.answer.types import Answer
 from rag.errors import IndexUnavailable
-from rag.evidence import figure_for_years, why_unanswerable, years_named
-from rag.extractive import abstention_answer, asks_for_a_number, extractive_answer, is_chinese
-from rag.lexical import tokenize, tokenize_query
-from rag.question import (
-    _WHO_ASKED,
-    SearchRequest,
-    asks_about_management,
-    calls_missing,
-    check_question,
-    companies_in_text,
-    company_aliases,
-    managers_in_text,
-    mask_quarters,
-    people_in_text,
-    primary_speakers,
-    quarters_in_text,
-    resolve_company_filter,
-    resolve_quarter_filter,
-    unknown_cjk_people,
-    unknown_people_in_text,
-)
-from rag.retrieve import Hit, Query, embed_query, retrieve
+from rag.indexing.build import build_index
+from rag.indexing.embedding.embedders import Embedder, load_embedder
+from rag.indexing.journal import recover
+from rag.indexing.store import IndexStore, index_version, load_index, staleness
+from rag.query.retrieve import Hit, build_query, search
+from rag.query.understand import SearchRequest, Vocabulary, check_question, understand
 from rag.settings import Settings
-from rag.speakers import find_aliases
-from rag.store import IndexStore, build_index, load_index, staleness
-from rag.terms import Term, key_terms
+from rag.text.terms import Term
 
-DEEPER_SEARCH = 20  # passages a figure is looked for in before saying none is stated
+Progress = Callable[[str], None]
+MODES = ("extractive", "llm")
 
 
 def _progress(message: str) -> None:
@@ -53,120 +42,113 @@ class Catalog:
     speakers: list[str]
 
 
-class QueryEngine:
-    """A loaded index and query embedder; answers questions without reloading either."""
+class _Loaded:
+    """One loaded index and everything derived from it once: the question vocabulary and corpus facts."""
 
-    def __init__(self, store: IndexStore, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, store: IndexStore, version: tuple[int, int] | None) -> None:
         self.store = store
+        self.version = version
+        self.vocabulary = Vocabulary(store.directory, store.companies, store.speakers, store.quarters)
+        corpus_text = "\n".join(c.text for c in store.chunks).lower()
+        self.facts = CorpusFacts(
+            speakers=store.speakers,
+            companies=store.companies,
+            quarters=store.quarters,
+            mentions=lambda term: any(v.lower() in corpus_text for v in term.variants),
+        )
+
+
+def open_index(settings: Settings, progress: Progress = _progress) -> IndexStore:
+    """Finish any interrupted update, build the index when it is missing or stale, and load it."""
+    for line in recover(settings.transcripts_dir, settings.index_dir):
+        progress(f"Recovery: {line}")
+    reason = staleness(settings)
+    if reason is not None:
+        progress(f"Building the index ({reason}) …")
+        return build_index(settings, load_embedder(settings, for_queries=False, progress=progress), progress)
+    return load_index(settings)
+
+
+class QueryEngine:
+    """A loaded index and query embedder; answers questions without reloading either, and reloads the
+    index when it changes on disk."""
+
+    def __init__(
+        self, store: IndexStore, embedder: Embedder, settings: Settings, *, progress: Progress = _progress
+    ) -> None:
         self.embedder = embedder
         self.settings = settings
-        self.corpus_text = "\n".join(c.text for c in store.chunks)
+        self._progress = progress
+        self._loaded = _Loaded(store, index_version(settings.index_dir))
+        self._reload_lock = threading.Lock()
 
     @classmethod
-    def open(cls, settings: Settings, progress=_progress) -> QueryEngine:  # type: ignore[no-untyped-def]
-        """Load the index, building it first when it is missing or stale."""
-        reason = staleness(settings)
-        if reason is not None:
-            progress(f"Building the index ({reason}) …")
-            build_index(settings, load_embedder(settings, for_queries=False, progress=progress), progress)
-        store = load_index(settings)
-        return cls(store, load_embedder(settings, for_queries=True, progress=progress), settings)
+    def open(cls, settings: Settings, progress: Progress = _progress) -> QueryEngine:
+        """Load the index (recovering or building it first when needed) and the query embedder."""
+        store = open_index(settings, progress)
+        return cls(
+            store, load_embedder(settings, for_queries=True, progress=progress), settings, progress=progress
+        )
+
+    @property
+    def store(self) -> IndexStore:
+        return self._loaded.store
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return self._loaded.vocabulary
+
+    def refresh(self) -> bool:
+        """Reload the index if another process changed it since it was loaded; True when it did."""
+        current = index_version(self.settings.index_dir)
+        if current == self._loaded.version or current is None:
+            return False  # unchanged, or mid-swap: keep answering from the loaded one
+        with self._reload_lock:
+            if index_version(self.settings.index_dir) == self._loaded.version:
+                return False
+            try:
+                store = open_index(self.settings, self._progress)
+            except IndexUnavailable as err:
+                self._progress(
+                    f"The index changed on disk but cannot be loaded ({err}); keeping the loaded one"
+                )
+                return False
+            self._loaded = _Loaded(store, index_version(self.settings.index_dir))
+        return True
 
     @property
     def catalog(self) -> Catalog:
-        return Catalog(self.store.companies, self.store.quarters, self.store.speakers)
+        self.refresh()
+        store = self.store
+        return Catalog(store.companies, store.quarters, store.speakers)
 
     def understand(
-        self, question: str, *, speaker: str | None, quarter: str | None, company: str | None
+        self,
+        question: str,
+        *,
+        speaker: str | None = None,
+        quarter: str | None = None,
+        company: str | None = None,
     ) -> SearchRequest:
-        directory = self.store.directory
-        known_quarters = self.store.quarters
-        speakers_here = self.store.speakers
-        speakers: tuple[str, ...]
-        quarters: tuple[str, ...]
-        mentioned = companies_in_text(question, self.store.companies)
-        in_corpus = [c for c in mentioned if c in self.store.companies]
-        filtered = (resolve_company_filter(company, self.store.companies),) if company else ()
-        # "the CFO" is the CFO of the company asked about (the filter, or the one named), else each CFO
-        role_scope = filtered or tuple(in_corpus)
-        if speaker:
-            speakers = (directory.resolve(speaker, among=speakers_here).name,)
-        else:
-            named = [p for p in people_in_text(question, directory, role_scope) if p.name in speakers_here]
-            speakers = tuple(p.name for p in primary_speakers(question, named))
-        if quarter:
-            quarters, compares = (resolve_quarter_filter(quarter, known_quarters),), False
-        else:
-            found, compares = quarters_in_text(question, known_quarters)
-            quarters = tuple(found)
-        asks_who = bool(_WHO_ASKED.search(question))
-        managers = [
-            p.name for p in managers_in_text(question, directory, role_scope) if p.name in speakers_here
-        ]
-        management = asks_about_management(question, directory)
-        if management and not speakers:
-            speakers = tuple(managers)
-        companies = filtered or self._companies_asked_about(in_corpus, speakers)
-        other_companies = () if in_corpus or speakers else tuple(c for c in mentioned if c not in in_corpus)
-        return SearchRequest(
-            other_companies=other_companies,
-            question=question,
-            speakers=() if asks_who and not speaker else speakers,
-            include_management=management,
-            quarters=quarters,
-            companies=companies,
-            asks_who_asked=asks_who,
-            compares_quarters=compares or len(quarters) > 1,
-            unknown_people=tuple(
-                unknown_people_in_text(question, directory) + unknown_cjk_people(self.without_names(question))
-            ),
-            missing_calls=() if quarter else tuple(calls_missing(question, known_quarters)),
-            speaker_from_question=bool(speakers) and not speaker,
-            quarter_from_question=bool(quarters) and not quarter,
-        )
-
-    def _companies_asked_about(self, named: list[str], speakers: tuple[str, ...]) -> tuple[str, ...]:
-        """The calls a question's companies and speakers belong to ("What did Susan say about NVIDIA?"
-        is about Meta's and NVIDIA's calls); () when that is every call, as no filter is then needed."""
-        own = [p.company for p in self.store.directory.people if p.name in speakers and p.company]
-        asked = [c for c in dict.fromkeys([*named, *own]) if c in self.store.companies]
-        return tuple(asked) if named and set(asked) != set(self.store.companies) else ()
-
-    def _names_to_ignore(self) -> set[str]:
-        names = {a for p in self.store.directory.people for a in p.aliases}
-        names |= {a for aliases in self.store.directory.firm_aliases.values() for a in aliases}
-        names |= {a for aliases in self.store.directory.role_aliases.values() for a in aliases}
-        corpus_companies = [company_aliases().get(c, (c,)) for c in self.store.companies]
-        return names | {a for aliases in corpus_companies for a in aliases}
-
-    def without_names(self, question: str) -> str:
-        """The question with people, firms, roles and company names blanked out (the filters carry them)."""
-        ignore = sorted(self._names_to_ignore(), key=len, reverse=True)
-        masked = mask_quarters(question)
-        for start, end, _ in reversed(find_aliases(question, [(a, True) for a in ignore])):
-            masked = masked[:start] + " " + masked[end:]
-        return masked
+        return understand(question, self.vocabulary, speaker=speaker, quarter=quarter, company=company)
 
     def question_terms(self, question: str) -> list[Term]:
-        return key_terms(self.without_names(question), set())
+        return list(self.understand(question).terms)
 
-    def _executive_turns_miss(self, request: SearchRequest, hits: list[Hit], terms: list[Term]) -> bool:
-        executives = {p.name for p in self.store.directory.people if p.role in ("CEO", "CFO")}
-        asks_executive = bool(request.speakers) and set(request.speakers) <= executives
-        if not asks_executive or request.include_management or not terms:
-            return False
-        return not any(t.found_in(h.chunk.text) for h in hits for t in terms)
+    def search(self, request: SearchRequest, top_k: int) -> tuple[SearchRequest, list[Hit]]:
+        """The passages for a request, after the retry rules (the request as finally searched)."""
+        return self._search(self._loaded, request, top_k)
 
-    def query(self, question: str, terms: list[Term]) -> Query:
-        """The question's vector and lexical tokens; English terms expanded with their Chinese renderings."""
-        language = "zh" if is_chinese(question) else "en"
-        # a Chinese question has loaded jieba for its key terms already; an English one need not
-        split = tokenize if language == "zh" else tokenize_query
-        tokens = split(self.without_names(question))
-        for term in terms:
-            for variant in term.variants[1:]:
-                tokens += split(variant)
-        return Query(embed_query(self.embedder, question), tokens, language)
+    def _search(self, loaded: _Loaded, request: SearchRequest, top_k: int) -> tuple[SearchRequest, list[Hit]]:
+        result = search(
+            loaded.store,
+            build_query(self.embedder, request),
+            request,
+            top_k,
+            self.settings,
+            loaded.vocabulary.executives,
+        )
+        return result.request, result.hits
 
     def extractive(
         self,
@@ -178,55 +160,27 @@ class QueryEngine:
         top_k: int | None = None,
     ) -> tuple[Answer, list[Hit]]:
         """The extractive answer and the passages it stands on (none when it abstains)."""
+        self.refresh()
         question = check_question(question, self.settings.max_question_chars)
-        top_k = top_k or self.settings.top_k
-        if not 1 <= top_k <= 50:
-            raise ValueError(f"top_k must be between 1 and 50, got {top_k}")
-        request = self.understand(question, speaker=speaker, quarter=quarter, company=company)
-        filters = {
-            "speaker": list(request.speakers),
-            "quarter": list(request.quarters),
-            "company": list(request.companies),
-            "asks_who_asked": request.asks_who_asked,
-            "compares_quarters": request.compares_quarters,
-        }
-        terms = self.question_terms(question)
+        top_k = self._top_k(top_k)
+        loaded = self._loaded
+        request = understand(question, loaded.vocabulary, speaker=speaker, quarter=quarter, company=company)
         hits: list[Hit] = []
         if not request.unknown_people:
-            query = self.query(question, terms)
-            hits = retrieve(self.store, query, request, top_k, self.settings.retrieval)
-            if self._executive_turns_miss(request, hits, terms):
-                # unlabelled first-person management paragraphs (most of the 2025Q2 write-up) may be
-                # the executive's words; searched always, they cost speaker precision 0.98 -> 0.90
-                # (rag eval), so only when the executive's own turns do not mention the question's terms
-                # only the unnamed management of the executives' own companies
-                own = {p.company for p in self.store.directory.people if p.name in request.speakers}
-                companies = request.companies or tuple(sorted(c for c in own if c))
-                request = replace(request, include_management=True, companies=companies)
-                hits = retrieve(self.store, query, request, top_k, self.settings.retrieval)
-        wants_number = asks_for_a_number(question)
-        years = years_named(question)
-        if hits and wants_number and years and not figure_for_years(hits, terms, years):
-            # the figure may sit just below the cut (an analyst restating guidance): look deeper once
-            deeper = retrieve(self.store, query, request, DEEPER_SEARCH, self.settings.retrieval)
-            found = [h for h in deeper[top_k:] if figure_for_years([h], terms, years)]
-            if found:
-                hits = [*hits[: top_k - 1], found[0]]
-        abstention = why_unanswerable(
-            request,
-            hits,
-            terms,
-            self.corpus_text,
-            self.store.speakers,
-            self.store.companies,
-            wants_number=wants_number,
-            quarters=self.store.quarters,
-        )
+            request, hits = self._search(loaded, request, top_k)
+        abstention = why_unanswerable(request, hits, loaded.facts, self.settings.abstention)
         if abstention is not None:
-            return abstention_answer(question, abstention, filters), []
-        answer = extractive_answer(question, hits, terms, filters)
+            return abstention_answer(question, abstention, request.filters()), []
+        answer = extractive_answer(request, hits, self.settings.quoting)
         by_id = {h.chunk.id: h for h in hits}
         return answer, [by_id[c.chunk_id] for c in answer.citations]
+
+    def _top_k(self, top_k: int | None) -> int:
+        top_k = self.settings.top_k if top_k is None else top_k
+        most = self.settings.ranking.max_top_k
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= most:
+            raise ValueError(f"top_k must be a whole number between 1 and {most}, got {top_k!r}")
+        return top_k
 
     def ask(
         self,
@@ -245,7 +199,7 @@ class QueryEngine:
             question, speaker=speaker, quarter=quarter, company=company, top_k=top_k
         )
         if mode == "llm" and hits:
-            from rag.generate import generate_answer  # the openai client costs ~1 s to import
+            from rag.answer.generate import generate_answer  # the openai client costs ~1 s to import
 
             return generate_answer(
                 fallback.question, [(h.chunk, h.score) for h in hits], fallback, self.settings
@@ -268,7 +222,7 @@ class QueryEngine:
             question, speaker=speaker, quarter=quarter, company=company, top_k=top_k
         )
         if mode == "llm" and hits:
-            from rag.generate import stream_answer
+            from rag.answer.generate import stream_answer
 
             yield from stream_answer(
                 fallback.question, [(h.chunk, h.score) for h in hits], fallback, self.settings
@@ -278,14 +232,35 @@ class QueryEngine:
 
 
 def _check_mode(mode: str) -> None:
-    if mode not in ("extractive", "llm"):
+    if mode not in MODES:
         raise ValueError(f"mode must be 'extractive' or 'llm', got {mode!r}")
 
 
-@lru_cache(maxsize=4)
+class EngineCache:
+    """The engines `ask()` and `catalog()` share, one per settings, opened on first use. Each engine
+    reloads its index when it changes on disk, so a cached engine is never stale."""
+
+    def __init__(self) -> None:
+        self._engines: dict[Settings, QueryEngine] = {}
+        self._lock = threading.Lock()
+
+    def get(self, settings: Settings) -> QueryEngine:
+        with self._lock:
+            if settings not in self._engines:
+                self._engines[settings] = QueryEngine.open(settings)
+            return self._engines[settings]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._engines.clear()
+
+
+ENGINES = EngineCache()
+
+
 def engine(settings: Settings | None = None) -> QueryEngine:
-    """The engine for these settings, opened once per process."""
-    return QueryEngine.open(settings or Settings.from_env())
+    """The shared engine for these settings (`Settings.from_env()` when None)."""
+    return ENGINES.get(settings or Settings.from_env())
 
 
 def ask(
@@ -294,11 +269,13 @@ def ask(
     speaker: str | None = None,
     quarter: str | None = None,
     company: str | None = None,
-    top_k: int = 5,
+    top_k: int | None = None,
     mode: str = "extractive",
     settings: Settings | None = None,
 ) -> Answer:
-    """Answer a question about the earnings calls, with [n] markers citing `Answer.citations`."""
+    """Answer a question about the earnings calls, with [n] markers citing `Answer.citations`.
+
+    `top_k` defaults to `Settings.top_k` (5)."""
     return engine(settings).ask(
         question, speaker=speaker, quarter=quarter, company=company, top_k=top_k, mode=mode
     )
@@ -310,7 +287,7 @@ def ask_stream(
     speaker: str | None = None,
     quarter: str | None = None,
     company: str | None = None,
-    top_k: int = 5,
+    top_k: int | None = None,
     mode: str = "llm",
     settings: Settings | None = None,
 ) -> Iterator[str | Answer]:
@@ -324,4 +301,14 @@ def catalog(settings: Settings | None = None) -> Catalog:
     return engine(settings).catalog
 
 
-__all__ = ["Answer", "Catalog", "IndexUnavailable", "QueryEngine", "ask", "ask_stream", "catalog", "engine"]
+__all__ = [
+    "Answer",
+    "Catalog",
+    "EngineCache",
+    "IndexUnavailable",
+    "QueryEngine",
+    "ask",
+    "ask_stream",
+    "catalog",
+    "engine",
+]

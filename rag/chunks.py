@@ -54,7 +54,7 @@ class Chunk:
 
     @property
     def speaker_label(self) -> str:
-        """"Susan Li (CFO, Meta)", "Brian Nowak (Analyst, Morgan Stanley)" or a bare role label."""
+        """ "Susan Li (CFO, Meta)", "Brian Nowak (Analyst, Morgan Stanley)" or a bare role label."""
         if not self.attributed:
             return self.speaker
         details = [d for d in (self.role, self.firm) if d]

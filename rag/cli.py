@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rag.answers import Answer
+from rag.answer.types import Answer
 from rag.errors import RagError
 from rag.settings import Settings
 
@@ -37,9 +37,9 @@ def format_answer(answer: Answer) -> str:
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.api import engine
+    from rag.api import QueryEngine
 
-    query_engine = engine(settings)
+    query_engine = QueryEngine.open(settings)
     filters = {"speaker": args.speaker, "quarter": args.quarter, "company": args.company, "top_k": args.top_k}
     if args.llm:
         answer = _stream_llm_answer(
@@ -72,9 +72,13 @@ def _stream_llm_answer(stream, *, show_draft: bool) -> Answer:  # type: ignore[n
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.embedding import load_embedder
-    from rag.store import build_index, staleness
+    from rag.indexing.build import build_index
+    from rag.indexing.embedding.embedders import load_embedder
+    from rag.indexing.journal import recover
+    from rag.indexing.store import staleness
 
+    for line in recover(settings.transcripts_dir, settings.index_dir):
+        _progress(f"Recovery: {line}")
     reason = staleness(settings)
     if reason is None and not args.force:
         print(f"Index at {settings.index_dir} is up to date (use --force to rebuild).")
@@ -84,9 +88,9 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.api import engine
+    from rag.api import QueryEngine
 
-    chat_engine = engine(settings)
+    chat_engine = QueryEngine.open(settings)
     print("Ask about the earnings calls (empty line or Ctrl-D to quit).")
     while True:
         try:
@@ -117,7 +121,7 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.ingest import add_transcript
+    from rag.indexing.updates import add_transcript
 
     for path in args.files:
         add_transcript(
@@ -135,15 +139,15 @@ def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.ingest import format_call_list, list_calls
+    from rag.indexing.updates import format_call_list, list_calls
 
     print(format_call_list(list_calls(settings)))
     return 0
 
 
 def _cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.ingest import remove_call
-    from rag.question import normalize_quarter
+    from rag.indexing.updates import remove_call
+    from rag.text.quarters import normalize_quarter
 
     by_quarter = normalize_quarter(args.call) is not None and not Path(args.call).suffix
     remove_call(
@@ -166,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--speaker", help="only this person's turns (any alias: Susan, 李苏珊, the CFO …)")
     ask.add_argument("--quarter", help="only this call (2024Q4, Q4 2024, 4Q24, 2024年第四季度 …)")
     ask.add_argument("--company", help="only this company's calls")
-    ask.add_argument("--top-k", type=int, default=5, help="passages to cite (default 5)")
+    ask.add_argument("--top-k", type=int, default=None, help="passages to cite (default: Settings.top_k, 5)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument(
         "--llm",

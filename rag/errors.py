@@ -31,3 +31,7 @@ class TranscriptError(RagError):
 
 class ModelUnavailable(RagError):
     """The embedding model is not materialised and cannot be."""
+
+
+class InvalidSetting(RagError):
+    """An environment variable or setting with a value the product cannot use."""

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from rag.chunks import Chunk
-from rag.settings import PROJECT_ROOT
+from rag.settings import DATA_DIR
 
 MODEL_ALIAS = "smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -117,7 +117,7 @@ def _is_name_line(line: str) -> bool:
 
 def seed_turn(file: str, anchor: str, *, speaker: str, role: str, firm: str | None, quarter: str) -> Chunk:
     """The speaker turn of a shipped transcript that contains `anchor`, as a Chunk with its real span."""
-    path = PROJECT_ROOT / "data" / "transcripts" / file
+    path = DATA_DIR / "transcripts" / file
     text = path.read_text(encoding="utf-8")
     at = text.index(anchor)
     lines = text.splitlines(keepends=True)

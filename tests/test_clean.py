@@ -1,5 +1,5 @@
-from rag.clean import CleaningRules, clean_transcript, remove_symbol_noise
 from rag.settings import Settings
+from rag.transcripts.clean import CleaningRules, clean_transcript, remove_symbol_noise
 
 
 def test_noise_inside_numbers_is_removed():

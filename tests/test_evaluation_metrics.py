@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answers import Answer, Citation
+from rag.answer.types import Answer, Citation
 from rag.evaluation.baseline import fixed_windows
 from rag.evaluation.gold import GoldQuestion, GoldSource, canonical, load_questions
 from rag.evaluation.metrics import (

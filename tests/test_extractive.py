@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.extractive import with_list_items
+from rag.answer.extractive import with_list_items
 
 
 def test_a_sentence_that_introduces_a_list_brings_its_items() -> None:

@@ -16,9 +16,11 @@ import pytest
 
 from rag.api import QueryEngine
 from rag.errors import IndexUnavailable, RagError, TranscriptError
-from rag.ingest import add_transcript, list_calls, remove_call
+from rag.indexing.build import build_index
+from rag.indexing.journal import journal_path, recover
+from rag.indexing.store import load_index, load_vectors, model_name, staleness
+from rag.indexing.updates import add_transcript, list_calls, remove_call
 from rag.settings import PROJECT_ROOT, Settings
-from rag.store import build_index, load_index, load_vectors, model_name, staleness
 
 SAMPLES = PROJECT_ROOT.parent / "shared" / "samples"
 
@@ -222,10 +224,17 @@ def test_an_update_interrupted_after_its_journal_is_completed_on_the_next_load(
     def crash(*args, **kwargs):
         raise OSError("power cut")
 
-    monkeypatch.setattr("rag.update_journal._swap_folder", crash)
+    monkeypatch.setattr("rag.indexing.journal.swap_in_folder", crash)
     with pytest.raises(OSError, match="power cut"):
         _add(files["globex"], settings, embedder)
     monkeypatch.undo()
+    journal = journal_path(settings.index_dir)
+    assert journal.is_file()
+    load_index(settings)  # reading never changes anything: the journal waits for the recovery step
+    assert journal.is_file()
+    assert staleness(settings) is not None
+    done = recover(settings.transcripts_dir, settings.index_dir)
+    assert done and "interrupted" in done[0] and not journal.exists()
     assert staleness(settings) is None  # the journal was rolled forward
     assert {c.source for c in load_index(settings).chunks} == {"acme-2024q3.en.txt", "globex-2025q1.en.txt"}
 
@@ -326,7 +335,7 @@ def sample_engine(tmp_path_factory):
     """The four samples added one by one with the real embedding model, then the query engine."""
     if not SAMPLES.is_dir():
         pytest.skip("../shared/samples is not here")
-    from rag.embedding import load_embedder
+    from rag.indexing.embedding.embedders import load_embedder
 
     root = tmp_path_factory.mktemp("samples")
     settings = Settings(transcripts_dir=root / "transcripts", index_dir=root / "index" / "default")

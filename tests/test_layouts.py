@@ -8,12 +8,13 @@ from collections import Counter
 
 import pytest
 
-from rag.clean import CleaningRules
-from rag.corpus import CallInfo, load_manifest, parse_call
-from rag.layout_detect import detect_layout
 from rag.settings import PROJECT_ROOT, Settings
-from rag.speakers import SpeakerDirectory
-from rag.transcript_io import read_transcript
+from rag.transcripts.clean import CleaningRules
+from rag.transcripts.detect_layout import detect_layout
+from rag.transcripts.manifest import CallInfo, load_manifest
+from rag.transcripts.parse import parse_call
+from rag.transcripts.read import read_transcript
+from rag.transcripts.speakers import SpeakerDirectory
 
 SAMPLES = PROJECT_ROOT.parent / "shared" / "samples"
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not here")
@@ -25,7 +26,7 @@ def _directory() -> SpeakerDirectory:
 
 def _parse(text: str, company: str, layout: str, directory: SpeakerDirectory | None = None):
     call = CallInfo(file="call.txt", company=company, quarter="2025Q3", layout=layout, language="en")
-    return parse_call(text, call, directory or _directory(), CleaningRules.load())
+    return parse_call(text, call, directory or _directory(), CleaningRules.load()).turns
 
 
 def _sample(name: str, company: str):

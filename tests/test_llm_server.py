@@ -21,11 +21,12 @@ from llm_fixtures import (
 )
 from openai import OpenAI
 
-from rag.answers import Answer, Citation
+from rag.answer.generate import finish_answer, generate_answer, stream_answer
+from rag.answer.prompting import build_messages, is_abstention
+from rag.answer.types import Answer, Citation
 from rag.chunks import Chunk
-from rag.generate import finish_answer, generate_answer, stream_answer
-from rag.prompting import build_messages, is_abstention, question_language
 from rag.settings import Settings
+from rag.text.language import language_of
 
 QUESTION = "Susan Li 对 MTIA 说了什么?"
 SECRET_KEY = "sk-test-SECRET-4f9c2e7d1a"
@@ -91,8 +92,8 @@ def test_tags_and_template_tokens_inside_transcripts_are_neutralised() -> None:
 
 
 def test_question_language_follows_cjk_characters() -> None:
-    assert question_language("Meta 的资本支出是多少?") == "zh"
-    assert question_language("What did Susan say about capex?") == "en"
+    assert language_of("Meta 的资本支出是多少?") == "zh"
+    assert language_of("What did Susan say about capex?") == "en"
     assert is_abstention("The transcripts do not cover this.")
     assert is_abstention("文字记录中没有相关信息")
 

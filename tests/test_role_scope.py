@@ -14,10 +14,10 @@ import shutil
 import pytest
 
 from rag.api import QueryEngine
-from rag.embedding import load_embedder
-from rag.ingest import add_transcript
+from rag.indexing.embedding.embedders import load_embedder
+from rag.indexing.store import staleness
+from rag.indexing.updates import add_transcript
 from rag.settings import PROJECT_ROOT, Settings
-from rag.store import staleness
 
 NVIDIA_CALL = PROJECT_ROOT.parent / "shared" / "samples" / "nvda-fy25q3-motley-fool.md"
 

@@ -5,7 +5,7 @@ import codecs
 import pytest
 
 from rag.errors import TranscriptError
-from rag.transcript_io import MAX_TRANSCRIPT_BYTES, decode_transcript_bytes, read_transcript_file
+from rag.transcripts.read import MAX_TRANSCRIPT_BYTES, decode_transcript_bytes, read_transcript_file
 
 CHINESE = "李苏珊：我们预计 2025 年第三季度收入在 475 亿至 505 亿美元之间。\n扎克伯格：谢谢。\n"
 ENGLISH = "Colette Kress -- Chief Financial Officer\nRevenue of $35.1 billion was up 17% sequentially.\n"

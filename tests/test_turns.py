@@ -4,12 +4,21 @@ from collections import Counter
 
 import pytest
 
-from rag.chunking import ChunkingSettings, is_content_free
-from rag.corpus import chunk_corpus, load_manifest, parse_call
-from rag.clean import CleaningRules
-from rag.settings import Settings
-from rag.speakers import SpeakerDirectory
-from rag.transcript_io import read_transcript
+from rag.chunks import Chunk
+from rag.indexing.build import parse_corpus
+from rag.indexing.chunking import chunk_parsed
+from rag.settings import ChunkingSettings, Settings
+from rag.text.sentences import is_content_free
+from rag.transcripts.clean import CleaningRules
+from rag.transcripts.manifest import load_manifest
+from rag.transcripts.parse import parse_call
+from rag.transcripts.read import read_transcript
+from rag.transcripts.speakers import SpeakerDirectory
+
+
+def chunk_corpus(settings: Settings, chunking: ChunkingSettings) -> list[Chunk]:
+    parsed, _ = parse_corpus(settings, load_manifest(settings.transcripts_dir))
+    return chunk_parsed(parsed, chunking)
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +27,7 @@ def turns_by_quarter():
     directory = SpeakerDirectory.load(settings.speakers_file)
     rules = CleaningRules.load()
     return {
-        call.quarter: parse_call(read_transcript(settings.transcripts_dir / call.file), call, directory, rules)
+        call.quarter: parse_call(read_transcript(settings.transcripts_dir / call.file), call, directory, rules).turns
         for call in load_manifest(settings.transcripts_dir)
     }
 
@@ -82,9 +91,7 @@ def test_content_free_turns_are_not_indexed():
 
 
 def test_long_turns_are_split_into_parts_that_keep_metadata():
-    settings = Settings()
-    directory = SpeakerDirectory.load(settings.speakers_file)
-    chunks = chunk_corpus(settings.transcripts_dir, directory, ChunkingSettings(max_tokens=200))
+    chunks = chunk_corpus(Settings(), ChunkingSettings(max_tokens=200))
     parts = [c for c in chunks if c.quarter == "2024Q4" and c.turn == 13]
     assert len(parts) >= 2 and {c.speaker for c in parts} == {"Mark Zuckerberg"}
     assert [c.part for c in parts] == list(range(1, len(parts) + 1))
@@ -92,8 +99,7 @@ def test_long_turns_are_split_into_parts_that_keep_metadata():
 
 
 def test_chunk_ids_are_stable_across_rebuilds():
-    settings = Settings()
-    first = chunk_corpus(settings.transcripts_dir, SpeakerDirectory.load(settings.speakers_file), ChunkingSettings())
-    second = chunk_corpus(settings.transcripts_dir, SpeakerDirectory.load(settings.speakers_file), ChunkingSettings())
+    first = chunk_corpus(Settings(), ChunkingSettings())
+    second = chunk_corpus(Settings(), ChunkingSettings())
     assert [c.id for c in first] == [c.id for c in second]
     assert len({c.id for c in first}) == len(first)

@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 import pytest
 
-from rag.answers import Answer
+from rag.answer.types import Answer
 from rag.api import catalog
 from rag.errors import UnknownSpeaker
 from rag.settings import Settings

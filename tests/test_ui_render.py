@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answers import Answer, Citation
+from rag.answer.types import Answer, Citation
 from ui import render
 
 MTIA = (

@@ -12,6 +12,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from ui_fixtures import ARTIFACTS, PROJECT_ROOT, open_page, running_ui_server
 
+from rag.settings import DATA_DIR
+
 pytestmark = pytest.mark.browser
 
 # The first add may rebuild the copied index (when it has no stored vectors) and loads the passage model.
@@ -36,7 +38,7 @@ def upload_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The page on a private copy of the shipped transcripts and index, so adds change only the copy."""
     root = tmp_path_factory.mktemp("corpus")
     transcripts, index = root / "transcripts", root / "index"
-    shutil.copytree(PROJECT_ROOT / "data" / "transcripts", transcripts)
+    shutil.copytree(DATA_DIR / "transcripts", transcripts)
     shutil.copytree(PROJECT_ROOT / "index" / "default", index)
     env = {"RAG_TRANSCRIPTS_DIR": str(transcripts), "RAG_INDEX_DIR": str(index)}
     with running_ui_server("upload", extra_env=env) as url:

@@ -9,9 +9,10 @@ import faiss
 import numpy as np
 import pytest
 
-from rag import vector_index
 from rag.errors import IndexUnavailable
-from rag.vector_index import INDEX_FILE, VectorIndex, choose_index_kind
+from rag.indexing import vector_index
+from rag.indexing.files import sha256_file
+from rag.indexing.vector_index import INDEX_FILE, VectorIndex, choose_index_kind
 
 DIMENSION = 32
 ROWS = 2000
@@ -188,7 +189,7 @@ def test_a_truncated_file_is_unavailable_and_says_to_rebuild(saved: Path) -> Non
 def test_a_truncated_file_is_caught_by_faiss_even_when_its_checksum_was_rewritten(saved: Path) -> None:
     path = saved / INDEX_FILE
     path.write_bytes(path.read_bytes()[:-100])
-    digest = vector_index._sha256(path)
+    digest = sha256_file(path)
     (saved / vector_index.CHECKSUM_FILE).write_text(f"{digest}  {INDEX_FILE}\n")
     with pytest.raises(IndexUnavailable, match=r"unreadable .*rag build --force"):
         VectorIndex.load(saved, expected_dimension=DIMENSION, expected_count=ROWS)

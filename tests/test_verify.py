@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from rag.answers import Citation
+from rag.answer.types import Citation
+from rag.answer.verify import markers_in, verify_answer
 from rag.chunks import Chunk
-from rag.verify import markers_in, split_sentences, verify_answer
+from rag.text.sentences import split_answer_sentences as split_sentences
 
 CAPEX = (
     "我们预计 2025 年全年资本支出将在 600 亿至 650 亿美元之间。"

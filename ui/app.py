@@ -9,7 +9,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag.api import Catalog, ask, catalog
+from rag.api import Catalog, QueryEngine
 from rag.settings import Settings
 from ui import render, upload
 from ui.chat import Filters, Message, run_turn
@@ -67,10 +67,12 @@ def _refreshed(known: Catalog, company: str = "", quarter: str = "", speaker: st
     )
 
 
-def build_app(settings: Settings | None = None) -> gr.Blocks:
-    """The whole page, wired to `rag.api`; filters are filled from the index's catalog."""
-    settings = settings or Settings.from_env()
-    known = catalog(settings)
+def build_app(settings: Settings | None = None, engine: QueryEngine | None = None) -> gr.Blocks:
+    """The whole page, wired to a query engine (opened here unless given); filters are filled from the
+    index's catalog, and reflect calls added elsewhere as the engine reloads the index."""
+    settings = settings or (engine.settings if engine is not None else Settings.from_env())
+    engine = engine or QueryEngine.open(settings)
+    known = engine.catalog
     has_llm = bool(settings.llm_base_url)
     passage_embedder = upload.PassageEmbedder(settings)
 
@@ -86,7 +88,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
         """One chat turn; `earlier` holds this session's previous (question, sources panel) pairs."""
         filters = Filters.from_choices(company, quarter, speaker)
         earlier = list(earlier or [])
-        for view in run_turn(question or "", history or [], filters, mode or "extractive", settings):
+        for view in run_turn(question or "", history or [], filters, mode or "extractive", engine):
             if view.sources is None:
                 latest = (
                     render.render_sources_pending() if view.pending else render.render_sources_placeholder()
@@ -201,7 +203,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
         ) -> Iterator[tuple[Any, ...]]:
             """Add the file, showing its progress; on success the title and filters list the new call."""
             form = upload.AddForm(company_text, quarter_text, date_text, language_text, replace_existing)
-            for view in upload.run_add(file_path, form, settings, passage_embedder):
+            for view in upload.run_add(file_path, form, engine, passage_embedder):
                 result = render.render_add_result(view.ok, view.result)
                 if view.catalog is None:
                     yield view.status, result, gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -233,7 +235,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
         )
         # Menus as they are when the page opens (another session may have added a call since start-up).
         app.load(
-            lambda: _refreshed(catalog(settings)),
+            lambda: _refreshed(engine.catalog),
             outputs=[title, company, quarter, speaker],
             queue=False,
             api_visibility="private",
@@ -286,7 +288,8 @@ def serve(host: str = "127.0.0.1", port: int = 7860, settings: Settings | None =
     """Run the page until interrupted; reachable only from this machine unless `host` says otherwise."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     settings = settings or Settings.from_env()
-    app = build_app(settings)  # opens the index and the query embedder
+    engine = QueryEngine.open(settings)  # the index and the query embedder
     # One question before the doors open, so the first users do not share the tokenisers' lazy start-up.
-    ask(WARM_UP_QUESTION, settings=settings)
+    engine.ask(WARM_UP_QUESTION)
+    app = build_app(settings, engine)
     app.launch(server_name=host, server_port=port, **launch_options())

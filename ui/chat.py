@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from rag.answers import Answer
-from rag.api import ask, ask_stream
+from rag.answer.types import Answer
+from rag.api import QueryEngine
 from rag.errors import RagError
-from rag.settings import Settings
 from ui import render
 
 log = logging.getLogger(__name__)
@@ -47,23 +46,21 @@ def answer_key(history: list[Message]) -> str:
     return f"a{replies + 1}"
 
 
-def _stream_answer(question: str, filters: Filters, mode: str, settings: Settings) -> Iterator[str | Answer]:
+def _stream_answer(question: str, filters: Filters, mode: str, engine: QueryEngine) -> Iterator[str | Answer]:
     """Text deltas then the final Answer in LLM mode; just the Answer in extractive mode."""
     kwargs: dict[str, Any] = {
         "speaker": filters.speaker,
         "quarter": filters.quarter,
         "company": filters.company,
-        "top_k": settings.top_k,
-        "settings": settings,
     }
     if mode == "llm":
-        yield from ask_stream(question, mode="llm", **kwargs)
+        yield from engine.ask_stream(question, mode="llm", **kwargs)
     else:
-        yield ask(question, **kwargs)
+        yield engine.ask(question, **kwargs)
 
 
 def run_turn(
-    question: str, history: list[Message], filters: Filters, mode: str, settings: Settings
+    question: str, history: list[Message], filters: Filters, mode: str, engine: QueryEngine
 ) -> Iterator[ChatView]:
     """Show the question at once, then the reply as it arrives, then its sources.
 
@@ -76,7 +73,7 @@ def run_turn(
     yield ChatView([*history, {"role": "assistant", "content": pending}], pending=True)
     text = ""
     try:
-        for part in _stream_answer(question, filters, mode, settings):
+        for part in _stream_answer(question, filters, mode, engine):
             if isinstance(part, Answer):
                 reply = {"role": "assistant", "content": render.render_answer_message(part, key)}
                 yield ChatView([*history, reply], render.render_sources_panel(part, key))

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
-from rag.answers import Answer, Citation
+from rag.answer.types import Answer, Citation
 
 # "[3]", "[1][2]" and "[1, 2]" all cite; each number becomes its own link.
 _MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\]")

@@ -1,4 +1,4 @@
-"""Adding a transcript from the page: run `rag.ingest.add_transcript`, stream its progress, then
+"""Adding a transcript from the page: run `rag.indexing.updates.add_transcript`, stream its progress, then
 make the page's questions go to the updated index."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from rag.api import Catalog, catalog, engine
-from rag.embedding import Embedder, load_embedder
+from rag.api import Catalog, QueryEngine
 from rag.errors import RagError
-from rag.ingest import AddResult, add_transcript
+from rag.indexing.embedding.embedders import Embedder, load_embedder
+from rag.indexing.updates import AddResult, add_transcript
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -101,13 +101,13 @@ def page_wording(message: str) -> str:
 
 
 def run_add(
-    file_path: str | None, form: AddForm, settings: Settings, embedder: PassageEmbedder
+    file_path: str | None, form: AddForm, engine: QueryEngine, embedder: PassageEmbedder
 ) -> Iterator[AddView]:
     """Add the uploaded file, yielding the progress as it is reported, then the outcome.
 
     A `RagError` (empty or unreadable file, missing quarter, call already present, …) ends with its
     message; any other failure is logged with its traceback and reported briefly. Only a successful
-    add drops the cached query engines, so that the next question reads the updated index.
+    add changes the index, which the page's engine (like every other) reloads before its next question.
     """
     if not file_path:
         yield AddView("", done=True, result="Choose a transcript file first (.txt, .md or .json).")
@@ -119,15 +119,14 @@ def run_add(
         try:
             added = add_transcript(
                 Path(file_path),
-                settings,
+                engine.settings,
                 embedder=embedder,
                 progress=lambda line: events.put(("progress", line)),
                 **form.options(),  # type: ignore[arg-type]
             )
             if added.status != "unchanged":
                 events.put(("progress", "Reloading the index for questions …"))
-                engine.cache_clear()
-            events.put(("done", (added, catalog(settings))))
+            events.put(("done", (added, engine.catalog)))  # the engine reloads the changed index
         except RagError as err:
             events.put(("error", page_wording(str(err))))
         except Exception:  # noqa: BLE001 - reported on the page, traceback in the log

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.clean import clean_transcript
-from rag.corpus import load_manifest
-from rag.embedding import load_embedder
 from rag.evaluation.gold import GoldQuestion
+from rag.indexing.embedding.embedders import load_embedder
+from rag.indexing.vector_index import VectorIndex
 from rag.settings import Settings
-from rag.transcript_io import read_transcript
-from rag.vector_index import VectorIndex
+from rag.transcripts.clean import clean_transcript
+from rag.transcripts.manifest import load_manifest
+from rag.transcripts.read import read_transcript
 
 CHUNK_CHARS = 500
 OVERLAP_CHARS = 50

@@ -1,25 +1,22 @@
 """The evaluation questions with their gold evidence, and the one rule for "this passage holds it".
 
-Questions come from eval/check_questions.py (`load_eval_set()` validates them). Evidence strings are
+Questions come from rag.evaluation.question_set (`load_eval_set()` validates them). Evidence strings are
 written as the transcript reads after cleaning; both sides are compared after `canonical()`, which also
 drops whitespace and the noise symbols, so a passage from any cleaner (or none) matches the same way.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
-from rag.clean import NOISE_SYMBOLS
+from rag.evaluation import question_set
 from rag.settings import PROJECT_ROOT
+from rag.transcripts.clean import NOISE_SYMBOLS
 
-CHECKER_PATH = PROJECT_ROOT / "eval" / "check_questions.py"
 QUESTIONS_FILE = PROJECT_ROOT / "eval" / "questions.jsonl"  # the set the retrieval was tuned on (and gated)
 HELDOUT_FILE = PROJECT_ROOT / "eval" / "heldout.jsonl"  # written afterwards, to show the tuning generalises
 
@@ -83,24 +80,6 @@ def is_gated_set(questions_file: Path) -> bool:
     return Path(questions_file).resolve() == QUESTIONS_FILE.resolve()
 
 
-def load_checker(path: Path = CHECKER_PATH) -> ModuleType:
-    """eval/check_questions.py as a module (it lives beside the data, outside the package)."""
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"question checker {path} not found: `rag eval` runs from a checkout of the project "
-            "(pip install -e .), where eval/ sits beside rag/"
-        )
-    name = "check_questions"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
 def load_questions(
     transcripts_dir: Path, questions_file: Path = QUESTIONS_FILE, ids: Iterable[str] | None = None
 ) -> list[GoldQuestion]:
@@ -108,7 +87,7 @@ def load_questions(
 
     `ids` keeps only those questions, in file order (for quick runs and tests).
     """
-    checker = load_checker()
+    checker = question_set
     questions = checker.load_eval_set(questions_file, transcripts_dir)
     wanted = set(ids) if ids is not None else None
     if wanted is not None:

@@ -23,7 +23,7 @@ Definitions (the same in the table, the JSON and eval/RESULTS.md):
   misattribution). Other questions are not scored.
 - attribution accuracy: over every answerable question with a single expected speaker (or
   unattributed), the share of evidence-holding citations whose speaker is the one the text names.
-- number grounding: every figure the answer states (rag.numbers claims) appears, units normalised, in
+- number grounding: every figure the answer states (rag.text.numbers claims) appears, units normalised, in
   a passage cited by its own sentence; rate over all figures of all answered questions.
 - citation validity: every sentence carries at least one [n] and every [n] points to a citation
   (a quotation followed by its marker is one unit); rate over all sentences of all answered questions.
@@ -40,11 +40,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from rag.answers import Answer, Citation
+from rag.answer.prompting import is_abstention
+from rag.answer.types import Answer, Citation
+from rag.answer.verify import markers_in
 from rag.evaluation.gold import GoldQuestion, canonical
-from rag.numbers import claims, number_supported
-from rag.prompting import is_abstention
-from rag.verify import markers_in, split_sentences, strip_markers
+from rag.text.numbers import claims, number_supported
+from rag.text.sentences import split_answer_sentences as split_sentences
+from rag.text.sentences import strip_markers
 
 K_VALUES = (1, 3, 5)
 # A quotation immediately followed by a marker: “…” [1]. Kept as one unit when splitting sentences,
@@ -103,7 +105,7 @@ class QuestionScore:
 
 
 def claim_units(text: str) -> list[str]:
-    """The answer's sentences (rag.verify's splitter), with a quotation and its marker kept together."""
+    """The answer's sentences (rag.answer.verify's splitter), with a quotation and its marker kept together."""
     quotes: list[str] = []
 
     def protect(match: re.Match[str]) -> str:

@@ -6,9 +6,9 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from rag.evaluation.gold import is_gated_set, load_checker
+from rag.evaluation.gold import is_gated_set
 from rag.evaluation.metrics import (
     LOWER_IS_BETTER,
     METRIC_NAMES,
@@ -19,10 +19,9 @@ from rag.evaluation.metrics import (
     retrieval_values,
     summarize,
 )
+from rag.evaluation.question_set import CATEGORIES
+from rag.evaluation.results import EvalReport
 from rag.settings import PROJECT_ROOT
-
-if TYPE_CHECKING:  # runner imports the whole product; the gate and table helpers need none of it
-    from rag.evaluation.runner import EvalReport
 
 GATES_FILE = PROJECT_ROOT / "eval" / "gates.json"
 
@@ -158,7 +157,7 @@ def _cell(value: float | None, width: int = 6) -> str:
 
 
 def format_category_table(scores: Sequence[QuestionScore]) -> str:
-    categories = load_checker().CATEGORIES
+    categories = CATEGORIES
     header = f"{'group':<16}{'n':>4}" + "".join(f"{short:>6}" for short in CATEGORY_COLUMNS.values())
     lines = [header, "-" * len(header)]
     for name, members in groups(scores, categories).items():
@@ -349,7 +348,7 @@ def format_report(report: EvalReport) -> str:
 
 def report_json(report: EvalReport, gate_failures: list[str] | None = None) -> dict[str, Any]:
     scores = report.default.scores
-    categories = load_checker().CATEGORIES
+    categories = CATEGORIES
     result: dict[str, Any] = {
         "mode": report.mode,
         "question_file": _set_name(report.questions_file),

@@ -15,19 +15,19 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from rag.answers import Answer
+from rag.answer.types import Answer
 from rag.api import QueryEngine, ask, engine
-from rag.embedding import Embedder
 from rag.errors import RagError
-from rag.evaluation.baseline import NaiveRun, run_naive_baseline
+from rag.evaluation.baseline import run_naive_baseline
 from rag.evaluation.gold import QUESTIONS_FILE, GoldQuestion, is_gated_set, load_questions
 from rag.evaluation.metrics import QuestionScore, score_answer
-from rag.retrieve import Hit, retrieve
+from rag.evaluation.results import ConfigRun, EvalReport
+from rag.indexing.embedding.embedders import Embedder
+from rag.query.retrieve import Hit, build_query, retrieve
 from rag.settings import Settings
 
 MODES = ("extractive", "llm")
@@ -39,29 +39,6 @@ Progress = Callable[[str], None]
 
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-@dataclass(frozen=True)
-class ConfigRun:
-    """One configuration's scores."""
-
-    name: str
-    description: str
-    scores: tuple[QuestionScore, ...]
-    seconds: float = 0.0
-    same_as: str | None = None  # the configuration whose run it reuses (identical settings)
-
-
-@dataclass(frozen=True)
-class EvalReport:
-    mode: str
-    questions: tuple[GoldQuestion, ...]
-    default: ConfigRun
-    ablations: tuple[ConfigRun, ...]
-    naive: NaiveRun | None
-    seconds: float
-    warnings: tuple[str, ...] = ()
-    questions_file: Path = QUESTIONS_FILE  # which set was asked; gates apply to eval/questions.jsonl only
 
 
 class MemoEmbedder:
@@ -98,9 +75,9 @@ def check_mode(settings: Settings, mode: str) -> None:
 
 def search(query_engine: QueryEngine, question: str, top_k: int = TOP_K) -> list[Hit]:
     """The passages the engine's retrieval ranks first for a question, before any abstention decision."""
-    request = query_engine.understand(question, speaker=None, quarter=None, company=None)
-    query = query_engine.query(question, query_engine.question_terms(question))
-    return retrieve(query_engine.store, query, request, top_k, query_engine.settings.retrieval)
+    request = query_engine.understand(question)
+    query = build_query(query_engine.embedder, request)
+    return retrieve(query_engine.store, query, request, top_k, query_engine.settings)
 
 
 def score_with_retrieval(gold: GoldQuestion, answer: Answer, hits: Sequence[Hit] | None) -> QuestionScore:

@@ -1,0 +1,166 @@
+"""Deciding from evidence, not from a similarity cut-off, when the transcripts cannot answer.
+
+Measured on this corpus, unanswerable questions score as high as answerable ones at top-1, so the
+product abstains when: the question asks about a person who never speaks, the filters leave no
+turn to search, or the question's key terms appear nowhere in the corpus or in no retrieved turn.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rag.query.figures import figure_for_years
+from rag.query.retrieve import Hit
+from rag.query.understand import SearchRequest
+from rag.settings import AbstentionSettings
+from rag.text.glossary import is_glossary_word
+from rag.text.numbers import claims, states_a_multiple
+from rag.text.quarters import quarters_named
+from rag.text.sentences import split_sentences
+from rag.text.terms import Term
+
+
+@dataclass(frozen=True)
+class Abstention:
+    reason_en: str
+    reason_zh: str
+
+
+@dataclass(frozen=True)
+class CorpusFacts:
+    """What the abstention rules know of the whole corpus."""
+
+    speakers: list[str]
+    companies: list[str]
+    quarters: list[str]
+    mentions: Callable[[Term], bool]  # whether any passage of the corpus mentions the term
+
+
+def why_unanswerable(
+    request: SearchRequest, hits: list[Hit], corpus: CorpusFacts, settings: AbstentionSettings
+) -> Abstention | None:
+    """Why the retrieved passages cannot answer the request, or None when they can."""
+    terms, wants_number = list(request.terms), request.wants_number
+    speakers, companies, quarters = corpus.speakers, corpus.companies, corpus.quarters
+    if request.unknown_people:
+        names = ", ".join(request.unknown_people)
+        return Abstention(
+            f"{names} does not speak on any of the calls (speakers: {', '.join(speakers)})",
+            f"{names} 没有在任何一场电话会上发言(发言人:{', '.join(speakers)})",
+        )
+    if request.other_companies:
+        names = ", ".join(request.other_companies)
+        return Abstention(
+            f"the corpus has no call of {names} (companies: {', '.join(companies)})",
+            f"语料中没有 {names} 的电话会(公司:{', '.join(companies)})",
+        )
+    if request.missing_calls:
+        missing = ", ".join(request.missing_calls)
+        calls = ", ".join(quarters or [])
+        return Abstention(
+            f"the transcripts have no {missing} call (calls: {calls})",
+            f"记录中没有 {missing} 的电话会(已有:{calls})",
+        )
+    if not hits:
+        who = " and ".join(request.speakers) or "anyone"
+        when = ", ".join(request.quarters) or "any call"
+        return Abstention(
+            f"no turn by {who} on {when} in the transcripts", f"记录中没有 {who} 在 {when} 的发言"
+        )
+    window = hits[: settings.who_asked_window]
+    if request.asks_who_asked and hits and not any(h.chunk.attributed for h in window):
+        calls = ", ".join(sorted({h.chunk.quarter for h in window}))
+        return Abstention(
+            f"the {calls} transcript does not name the analysts who asked",
+            f"{calls} 的记录没有写出提问分析师的名字",
+        )
+    absent = [t for t in terms if not corpus.mentions(t)]
+    # a name or glossary term the calls never use decides alone ("bitcoin", "TikTok"); a plain word
+    # ("来源" in "收入来源") only when none of the question's terms occurs: it may just be phrased otherwise
+    decisive = [t for t in absent if t.specific or len(t.variants) > 1 or is_glossary_word(t.text)]
+    if decisive or (absent and len(absent) == len(terms)):
+        absent = decisive or absent
+        words = ", ".join(f"“{t.text}”" for t in absent)
+        return Abstention(f"the calls never mention {words}", f"电话会记录中从未提到 {words}")
+    retrieved = "\n".join(h.chunk.text for h in hits)
+    if terms and not any(t.found_in(retrieved) for t in terms):
+        words = ", ".join(f"“{t.text}”" for t in terms)
+        who = " or ".join(request.speakers)
+        scope = f" by {who}" if who else ""
+        return Abstention(
+            f"no passage{scope} in the searched calls mentions {words}",
+            f"所检索的发言{('(' + who + ')') if who else ''}中没有提到 {words}",
+        )
+    other_periods = _figures_only_for_other_quarters(request, hits, terms) if wants_number else []
+    if other_periods:
+        words = ", ".join(f"“{t.text}”" for t in terms)
+        asked = ", ".join(request.quarters_named)
+        given = ", ".join(other_periods)
+        return Abstention(
+            f"the calls state {words} for {given}, not for {asked}",
+            f"电话会只给出了 {given} 的 {words},没有 {asked} 的数字",
+        )
+    years = set(request.years)
+    if wants_number and terms and years and not figure_for_years([h.chunk for h in hits], terms, years):
+        words = ", ".join(f"“{t.text}”" for t in terms)
+        asked = ", ".join(str(y) for y in sorted(years))
+        return Abstention(
+            f"no passage gives a figure for {words} in {asked}",
+            f"没有任何段落给出 {asked} 年 {words} 的具体数字",
+        )
+    specific = [t for t in terms if t.specific]
+    others = [t for t in terms if not t.specific and len(t.variants) > 1]  # glossary terms ("operating loss")
+    if wants_number and specific and not _figure_with_terms(hits, specific, others):
+        words = ", ".join(f"“{t.text}”" for t in specific)
+        return Abstention(
+            f"no passage gives a figure for {words}",
+            f"没有任何段落给出 {words} 的具体数字",
+        )
+    return None
+
+
+def _figure_with_terms(hits: list[Hit], terms: list[Term], others: list[Term]) -> bool:
+    """Whether some retrieved sentence states a figure, mentions every one of `terms` (the names:
+    "Reality Labs", "Threads") and, when the question has other key terms, one of them ("operating loss")."""
+    for hit in hits:
+        sentences = split_sentences(hit.chunk.text)
+        for i, sentence in enumerate(sentences):
+            context = "".join(sentences[max(0, i - 1) : i + 1])  # "…是Meta AI。它的月活跃用户超过10亿。"
+            if (
+                all(t.found_in(context) for t in terms)
+                and (not others or any(t.found_in(context) for t in others))
+                and _states_a_figure(sentence)
+            ):
+                return True
+    return False
+
+
+def _figures_only_for_other_quarters(request: SearchRequest, hits: list[Hit], terms: list[Term]) -> list[str]:
+    """The quarters the retrieved figures for the question's terms are stated for, when every such figure
+    names a quarter and none is one the question asks about ("Q2 2023 revenue?" answered only by
+    "2023 年第三季度的总收入将在…" is guidance for another quarter, not the answer); else []."""
+    asked = set(request.quarters_named)
+    if not asked or not terms:
+        return []
+    stated: list[str] = []
+    for hit in hits:
+        for sentence in split_sentences(hit.chunk.text):
+            if not (any(t.found_in(sentence) for t in terms) and claims(sentence)):
+                continue
+            named = quarters_named(sentence)
+            if not named or asked & set(named):
+                return []  # a figure for the asked quarter, or for no quarter in particular
+            stated += [q for q in named if q not in stated]
+    return stated
+
+
+_ROUGH_FIGURE = re.compile(r"[数几]\s*[十百千万亿]|\d")
+
+
+def _states_a_figure(sentence: str) -> bool:
+    """A figure the question could be after: a claim with a unit, or a rough one ("数亿用户")."""
+    if claims(sentence) or states_a_multiple(sentence):  # years, quarter names, list numbers are not claims
+        return True
+    return bool(_ROUGH_FIGURE.search(sentence)) and not claims(sentence) and "数" in sentence

@@ -1,0 +1,718 @@
+"""Validate an evaluation question set: schema, coverage minimums, evidence found in the gold transcripts.
+
+Usage: python eval/check_questions.py (or python -m rag.evaluation.question_set) [QUESTIONS.jsonl] [--transcripts-dir DIR]
+QUESTIONS.jsonl defaults to eval/questions.jsonl; eval/heldout.jsonl is the held-out set, held to its own
+id prefix and (smaller) coverage minimums, and to sharing no id or question with the other shipped set.
+Prints a summary table and exits 1 when any problem is found. No model, no index: it reads text files only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rag.settings import DATA_DIR, PROJECT_ROOT
+
+QUESTIONS_FILE = PROJECT_ROOT / "eval" / "questions.jsonl"
+HELDOUT_FILE = PROJECT_ROOT / "eval" / "heldout.jsonl"
+DEFAULT_TRANSCRIPTS_DIR = DATA_DIR / "transcripts"  # Settings.transcripts_dir, RAG_TRANSCRIPTS_DIR overrides
+
+SOURCE_QUARTERS: dict[str, str] = {
+    "000_7add484cde785a54.txt": "2023Q2",
+    "001_9147edf8487de863.txt": "2024Q4",
+    "002_706ceaf5544a39ec.txt": "2025Q2",
+}
+QUARTERS = tuple(sorted(set(SOURCE_QUARTERS.values())))
+
+EXECUTIVES = ("Mark Zuckerberg", "Susan Li")
+ANALYSTS = (
+    "Brian Nowak",
+    "Eric Sheridan",
+    "Mark Shmulik",
+    "Justin Post",
+    "Doug Anmuth",
+    "Ron Josey",
+    "Ken Gawrelski",
+    "Ross Sandler",
+    "Youssef Squali",
+)
+SPEAKERS = EXECUTIVES + ANALYSTS
+
+# Non-canonical ways a question may name a speaker. A question using one of these must carry the
+# "alias" category (and only such questions may). Bare "Mark" is left out: it is ambiguous.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "Mark Zuckerberg": ("Zuckerberg", "Zuck", "马克·扎克伯格", "扎克伯格"),
+    "Susan Li": ("Susan", "the CFO", "CFO", "李苏珊", "苏珊", "首席财务官"),
+    "Brian Nowak": ("Nowak", "布莱恩·诺瓦克", "诺瓦克"),
+    "Eric Sheridan": ("Sheridan", "艾瑞克·谢里丹", "埃里克·谢里丹", "谢里丹"),
+    "Mark Shmulik": ("Mark Schmulek", "Schmulek", "Shmulik", "马克·史穆里克", "马克·施穆莱克"),
+    "Justin Post": ("贾斯汀·波斯特",),
+    "Doug Anmuth": ("Douglas Anmuth", "Anmuth", "道格拉斯·安穆斯", "道格·安慕斯", "安穆斯", "安慕斯"),
+    "Ron Josey": ("Josey", "罗恩·乔西"),
+    "Ken Gawrelski": ("Gawrelski", "肯·高瑞尔斯基"),
+    "Ross Sandler": ("Sandler", "罗斯·桑德勒"),
+    "Youssef Squali": ("Squali", "约瑟夫·斯考利"),
+}
+
+CATEGORIES = (
+    "speaker_topic",  # what a named person said (or, for an analyst, asked) about a topic
+    "who_asked",  # which analyst asked about something
+    "number",  # a figure: guidance, growth rate, revenue, capex, user counts, dates
+    "quarter",  # the question names a quarter ("Q4 2024", "4Q24", "2024年第四季度" ...)
+    "cross_quarter",  # the answer needs evidence from two or more calls
+    "alias",  # names a speaker by a nickname, surname, role or Chinese transliteration
+    "unattributed",  # the answering passage names no speaker; the answer must not invent one
+    "unanswerable",  # the transcripts do not contain the answer
+)
+FIELDS = (
+    "id",
+    "question",
+    "language",
+    "categories",
+    "answerable",
+    "quarters",
+    "speaker",
+    "asker",
+    "evidence",
+    "evidence_mode",
+    "gold_source",
+    "note",
+)
+REQUIRED_FIELDS = tuple(f for f in FIELDS if f != "note")
+LANGUAGES = ("en", "zh")
+EVIDENCE_MODES = ("all", "any")
+EVIDENCE_MIN_CHARS, EVIDENCE_MAX_CHARS = 2, 25
+
+# The symbols the seed README lists as noise, and runs of - or =. A single - or = is removed too: the
+# 2025Q2 file scatters lone ones inside words. Evidence strings may therefore contain none of them.
+NOISE = re.compile(r"[•■◆▪★▼●☆…▷□▽◇◁○△▲]|[-=]+")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# Lookarounds instead of \b: in "在2Q23电话会上" the CJK neighbours count as word characters.
+QUARTER_MENTION = re.compile(
+    r"(?<![A-Za-z0-9])(?:Q[1-4]\s?'?(?:20)?\d\d|[1-4]Q\d\d|20\d\dQ[1-4])(?![A-Za-z0-9])"
+    r"|20\d\d\s?年\s?第?\s?[一二三四]\s?季度"
+)
+ID_DIGITS = 3
+
+# Forms the set must exercise at least once.
+REQUIRED_ALIAS_FORMS = (
+    "Zuck",
+    "苏珊",
+    "李苏珊",
+    "道格拉斯·安穆斯",
+    "道格·安慕斯",
+    "Douglas Anmuth",
+    "埃里克·谢里丹",
+    "马克·施穆莱克",
+    "the CFO",
+    "首席财务官",
+)
+REQUIRED_QUARTER_FORMS = ("Q4 2024", "4Q24", "2024年第四季度", "2025 年第二季度")
+# The held-out set is smaller; it must still exercise these.
+HELDOUT_ALIAS_FORMS = ("Zuck", "扎克伯格", "苏珊", "李苏珊", "the CFO")
+HELDOUT_QUARTER_FORMS = ("Q4 2024", "4Q24", "2024年第四季度", "2025 年第二季度")
+
+# How each seed file attributes text (see data README): 000 by section, 001 by a name alone on a line
+# before each turn, 002 by an inline "name:" label inside the paragraph.
+FILE_000_CFO_SECTION = "2、财务表现点评"
+FILE_000_QA_SECTION = "二、Q&A"
+TURN_LABELS_001: dict[str, str] = {
+    "马克·扎克伯格": "Mark Zuckerberg",
+    "Susan": "Susan Li",
+    "布莱恩·诺瓦克": "Brian Nowak",
+    "艾瑞克·谢里丹": "Eric Sheridan",
+    "马克·史穆里克": "Mark Shmulik",
+    "贾斯汀·波斯特": "Justin Post",
+    "道格拉斯·安穆斯": "Doug Anmuth",
+    "罗恩·乔西": "Ron Josey",
+    "肯·高瑞尔斯基": "Ken Gawrelski",
+    "罗斯·桑德勒": "Ross Sandler",
+}
+INLINE_LABELS_002: dict[str, str] = {
+    "李苏珊": "Susan Li",
+    "扎克伯格": "Mark Zuckerberg",
+    "布莱恩·诺瓦克": "Brian Nowak",
+    "埃里克·谢里丹": "Eric Sheridan",
+    "马克·施穆莱克": "Mark Shmulik",
+    "贾斯汀·波斯特": "Justin Post",
+    "道格·安慕斯": "Doug Anmuth",
+    "约瑟夫·斯考利": "Youssef Squali",
+}
+INLINE_LABEL_002 = re.compile("(" + "|".join(map(re.escape, INLINE_LABELS_002)) + r")(?:\([A-Za-z .]+\))?:")
+
+
+@dataclass(frozen=True)
+class Minimums:
+    """Coverage the set must keep; the checker fails when an edit drops below any of these."""
+
+    total: int = 66
+    language_share: float = 1 / 3
+    unanswerable: int = 14
+    answerable_per_quarter: int = 8
+    cross_quarter: int = 4
+    who_asked: int = 5
+    number: int = 12
+    alias: int = 10
+    speaker_topic_per_executive: int = 4
+    analysts_in_speaker_topic: int = 4
+    alias_forms: tuple[str, ...] = REQUIRED_ALIAS_FORMS
+    quarter_forms: tuple[str, ...] = REQUIRED_QUARTER_FORMS
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    """A question file the project ships: its id prefix ('q' -> q001 ...) and the coverage it must keep."""
+
+    path: Path
+    id_prefix: str
+    minimums: Minimums
+
+
+MAIN_SET = QuestionSet(QUESTIONS_FILE, "q", Minimums())
+# Written after the retrieval tuning, without running the system on it, to show the tuning generalises.
+# Minimums scaled to its 40 questions (a fifth unanswerable, 3+ cross-quarter and who-asked questions).
+HELDOUT_SET = QuestionSet(
+    HELDOUT_FILE,
+    "h",
+    Minimums(
+        total=40,
+        unanswerable=8,
+        answerable_per_quarter=8,
+        cross_quarter=3,
+        who_asked=3,
+        number=8,
+        alias=8,
+        speaker_topic_per_executive=4,
+        analysts_in_speaker_topic=1,
+        alias_forms=HELDOUT_ALIAS_FORMS,
+        quarter_forms=HELDOUT_QUARTER_FORMS,
+    ),
+)
+QUESTION_SETS = (MAIN_SET, HELDOUT_SET)
+
+
+def question_set_for(path: Path) -> QuestionSet:
+    """The shipped set a file is (matched by file name); any other file is held to the main set's rules."""
+    return next((s for s in QUESTION_SETS if s.path.name == Path(path).name), MAIN_SET)
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    """One line of questions.jsonl, already validated."""
+
+    id: str
+    question: str
+    language: str
+    categories: tuple[str, ...]
+    answerable: bool
+    quarters: tuple[str, ...]
+    speaker: str | None
+    asker: str | None
+    evidence: tuple[str, ...]
+    evidence_mode: str
+    gold_sources: tuple[str, ...]
+    note: str = ""
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> EvalQuestion:
+        gold = raw["gold_source"]
+        return cls(
+            id=raw["id"],
+            question=raw["question"],
+            language=raw["language"],
+            categories=tuple(raw["categories"]),
+            answerable=raw["answerable"],
+            quarters=tuple(raw["quarters"]),
+            speaker=raw["speaker"],
+            asker=raw["asker"],
+            evidence=tuple(raw["evidence"]),
+            evidence_mode=raw["evidence_mode"],
+            gold_sources=() if gold is None else (gold,) if isinstance(gold, str) else tuple(gold),
+            note=raw.get("note", ""),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON line this question was read from (gold_source back to null / a name / a list)."""
+        gold: str | list[str] | None = None
+        if len(self.gold_sources) == 1:
+            gold = self.gold_sources[0]
+        elif self.gold_sources:
+            gold = list(self.gold_sources)
+        return {
+            "id": self.id,
+            "question": self.question,
+            "language": self.language,
+            "categories": list(self.categories),
+            "answerable": self.answerable,
+            "quarters": list(self.quarters),
+            "speaker": self.speaker,
+            "asker": self.asker,
+            "evidence": list(self.evidence),
+            "evidence_mode": self.evidence_mode,
+            "gold_source": gold,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    questions: tuple[EvalQuestion, ...]
+    problems: tuple[str, ...]
+    weak_evidence: tuple[str, ...]  # evidence that also occurs outside its gold sources (informational)
+
+
+def clean_transcript(text: str) -> str:
+    """Remove the seed noise symbols so that '475◆--◇▷▼.16亿美元' reads '475.16亿美元'."""
+    return NOISE.sub("", text)
+
+
+def read_raw_questions(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Parse the JSON lines; a line that is not a JSON object is reported, not raised."""
+    rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            problems.append(f"line {line_no}: blank line (one JSON object per line, no blank lines)")
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            problems.append(f"line {line_no}: not valid JSON ({error.msg})")
+            continue
+        if not isinstance(row, dict):
+            problems.append(f"line {line_no}: expected a JSON object, got {type(row).__name__}")
+            continue
+        rows.append(row)
+    return rows, problems
+
+
+def find_transcripts(transcripts_dir: Path, names: Iterable[str]) -> dict[str, Path]:
+    """Locate each gold source under transcripts_dir: by a manifest.json "original_name" entry (the
+    project ships the seeds renamed, e.g. meta-2024q4.zh.txt), or else by the file name itself."""
+    wanted = set(names)
+    found: dict[str, Path] = {}
+    if not transcripts_dir.is_dir():
+        return found
+    for manifest in sorted(transcripts_dir.rglob("manifest.json")):
+        calls = json.loads(manifest.read_text(encoding="utf-8")).get("calls", [])
+        for call in calls:
+            original, file = call.get("original_name"), call.get("file")
+            if original in wanted and file and (manifest.parent / file).is_file():
+                found.setdefault(original, manifest.parent / file)
+    for path in sorted(transcripts_dir.rglob("*")):
+        if path.name in wanted and path.is_file():
+            found.setdefault(path.name, path)
+    return found
+
+
+def load_clean_transcripts(transcripts_dir: Path) -> tuple[dict[str, str], list[str]]:
+    found = find_transcripts(transcripts_dir, SOURCE_QUARTERS)
+    missing = sorted(set(SOURCE_QUARTERS) - set(found))
+    problems = [
+        f"gold source {name} not found under {transcripts_dir} "
+        "(pass --transcripts-dir or set RAG_TRANSCRIPTS_DIR to the folder holding the seed transcripts)"
+        for name in missing
+    ]
+    texts = {name: clean_transcript(path.read_text(encoding="utf-8")) for name, path in found.items()}
+    return texts, problems
+
+
+def _names_in(text: str) -> tuple[set[str], set[str]]:
+    """(speakers named canonically, speakers named by an alias) in a question."""
+    canonical = {name for name in SPEAKERS if name in text}
+    rest = text
+    for name in canonical:
+        rest = rest.replace(name, " ")
+    aliased = {name for name, forms in ALIASES.items() if any(_has_form(rest, form) for form in forms)}
+    return canonical, aliased
+
+
+def _has_form(text: str, form: str) -> bool:
+    if CJK.search(form):
+        return form in text
+    return re.search(rf"(?<![A-Za-z]){re.escape(form)}(?![A-Za-z])", text) is not None
+
+
+def schema_problems(raw: dict[str, Any], id_prefix: str = MAIN_SET.id_prefix) -> list[str]:
+    """Field names, types and allowed values of one question; ids look like f"{id_prefix}001"."""
+    qid = raw.get("id", "<no id>")
+    problems: list[str] = []
+
+    def bad(message: str) -> None:
+        problems.append(f"{qid}: {message}")
+
+    missing = [f for f in REQUIRED_FIELDS if f not in raw]
+    unknown = [f for f in raw if f not in FIELDS]
+    if missing:
+        bad(f"missing fields {missing}")
+    if unknown:
+        bad(f"unknown fields {unknown}; allowed fields are {list(FIELDS)}")
+    if missing:
+        return problems
+    if not isinstance(qid, str) or not re.fullmatch(rf"{re.escape(id_prefix)}\d{{{ID_DIGITS}}}", qid):
+        bad(f"id {qid!r} must look like '{id_prefix}001' ({id_prefix!r} and {ID_DIGITS} digits)")
+    if not isinstance(raw["question"], str) or not raw["question"].strip():
+        bad("question must be a non-empty string")
+    if raw["language"] not in LANGUAGES:
+        bad(f"language {raw['language']!r} is not one of {list(LANGUAGES)}")
+    categories = raw["categories"]
+    if not isinstance(categories, list) or not categories:
+        bad("categories must be a non-empty list")
+    else:
+        for category in categories:
+            if category not in CATEGORIES:
+                bad(f"category {category!r} is not one of {list(CATEGORIES)}")
+        if len(set(categories)) != len(categories):
+            bad(f"categories {categories} repeat a value")
+    if not isinstance(raw["answerable"], bool):
+        bad(f"answerable must be true or false, got {raw['answerable']!r}")
+    if not isinstance(raw["quarters"], list) or any(q not in QUARTERS for q in raw["quarters"]):
+        bad(f"quarters {raw['quarters']!r} must be a list drawn from {list(QUARTERS)}")
+    for role, allowed in (("speaker", SPEAKERS), ("asker", ANALYSTS)):
+        if raw[role] is not None and raw[role] not in allowed:
+            bad(f"{role} {raw[role]!r} is not a canonical name; allowed: {', '.join(allowed)} or null")
+    evidence = raw["evidence"]
+    if not isinstance(evidence, list) or any(not isinstance(e, str) for e in evidence):
+        bad("evidence must be a list of strings")
+    else:
+        for item in evidence:
+            if not EVIDENCE_MIN_CHARS <= len(item) <= EVIDENCE_MAX_CHARS:
+                bad(
+                    f"evidence {item!r} has {len(item)} characters; "
+                    f"allowed {EVIDENCE_MIN_CHARS}-{EVIDENCE_MAX_CHARS}"
+                )
+            if NOISE.search(item):
+                bad(f"evidence {item!r} contains a noise symbol (or - / =), which the cleaner removes")
+            if item != item.strip():
+                bad(f"evidence {item!r} has leading or trailing whitespace")
+    if raw["evidence_mode"] not in EVIDENCE_MODES:
+        bad(f"evidence_mode {raw['evidence_mode']!r} is not one of {list(EVIDENCE_MODES)}")
+    gold = raw["gold_source"]
+    gold_list = [] if gold is None else [gold] if isinstance(gold, str) else gold
+    if not isinstance(gold_list, list) or any(g not in SOURCE_QUARTERS for g in gold_list):
+        bad(f"gold_source {gold!r} must be null, one of {sorted(SOURCE_QUARTERS)}, or a list of them")
+    if not isinstance(raw.get("note", ""), str):
+        bad("note must be a string")
+    return problems
+
+
+def consistency_problems(q: EvalQuestion) -> list[str]:
+    """Fields that must agree with each other and with the question text."""
+    problems: list[str] = []
+
+    def bad(message: str) -> None:
+        problems.append(f"{q.id}: {message}")
+
+    cats = set(q.categories)
+    has_cjk = bool(CJK.search(q.question))
+    if q.language == "zh" and not has_cjk:
+        bad("language is zh but the question has no Chinese characters")
+    if q.language == "en" and has_cjk:
+        bad("language is en but the question contains Chinese characters")
+    if q.answerable == ("unanswerable" in cats):
+        bad("'unanswerable' must be in categories exactly when answerable is false")
+    if not q.answerable:
+        if q.quarters or q.evidence or q.gold_sources or q.speaker or q.asker:
+            bad(
+                "an unanswerable question needs quarters [], evidence [], gold_source null, "
+                "speaker and asker null"
+            )
+        if "unattributed" in cats or "cross_quarter" in cats:
+            bad("an unanswerable question cannot be unattributed or cross_quarter")
+    else:
+        if not q.evidence or not q.gold_sources or not q.quarters:
+            bad("an answerable question needs evidence, gold_source and quarters")
+        gold_quarters = sorted({SOURCE_QUARTERS.get(g, "?") for g in q.gold_sources})
+        if gold_quarters != sorted(q.quarters) or len(q.quarters) != len(set(q.quarters)):
+            bad(f"quarters {list(q.quarters)} do not match the gold sources' quarters {gold_quarters}")
+        if ("cross_quarter" in cats) != (len(q.quarters) > 1):
+            bad("'cross_quarter' must be in categories exactly when the evidence spans several quarters")
+        if "unattributed" in cats and q.speaker is not None:
+            bad(f"'unattributed' questions expect speaker null, got {q.speaker!r}")
+        if "who_asked" in cats and q.asker is None:
+            bad("a who_asked question needs the expected asker")
+    if q.asker is not None and "who_asked" not in cats:
+        bad("asker is set but the question is not in category who_asked")
+    canonical, aliased = _names_in(q.question)
+    if ("alias" in cats) != bool(aliased):
+        found = ", ".join(sorted(aliased)) or "none"
+        bad(
+            "'alias' must be in categories exactly when a speaker is named by an alias "
+            f"(aliases found: {found})"
+        )
+    if "speaker_topic" in cats and q.answerable and q.speaker not in canonical | aliased:
+        bad(f"speaker_topic question does not name its expected speaker {q.speaker!r}")
+    if ("quarter" in cats) != bool(QUARTER_MENTION.search(q.question)):
+        bad(
+            "'quarter' must be in categories exactly when the question names a quarter "
+            "(e.g. 'Q4 2024', '4Q24')"
+        )
+    return problems
+
+
+def evidence_problems(q: EvalQuestion, transcripts: dict[str, str]) -> list[str]:
+    """Every evidence string occurs in a gold source, every gold source holds at least one of them, and in
+    'all' mode the strings from one source share a paragraph (so one passage per quarter can contain them)."""
+    problems: list[str] = []
+    texts = {g: transcripts[g] for g in q.gold_sources if g in transcripts}
+    if len(texts) != len(q.gold_sources):
+        return problems  # the missing file is reported once by load_clean_transcripts
+    for item in q.evidence:
+        if not any(item in text for text in texts.values()):
+            problems.append(
+                f"{q.id}: evidence {item!r} not found in {', '.join(q.gold_sources)} after noise removal"
+            )
+    for source, text in texts.items():
+        here = [item for item in q.evidence if item in text]
+        if not here:
+            problems.append(
+                f"{q.id}: no evidence string comes from gold source {source} ({SOURCE_QUARTERS[source]})"
+            )
+        elif q.evidence_mode == "all" and not any(all(i in line for i in here) for line in text.splitlines()):
+            problems.append(
+                f"{q.id}: evidence_mode 'all' but {here} never share one paragraph of {source}; "
+                "a single retrieved passage could not hold them all"
+            )
+    return problems
+
+
+def speaker_at(source: str, text: str, position: int) -> str | None:
+    """Who the cleaned transcript says is speaking at a character position; None when it names nobody."""
+    if source == "000_7add484cde785a54.txt":
+        if position < text.index(FILE_000_CFO_SECTION):
+            return "Mark Zuckerberg"  # 一、管理层概述 / 1、产品和业务: the CEO's prepared remarks
+        if position < text.index(FILE_000_QA_SECTION):
+            return "Susan Li"  # 2、财务表现点评 and 3、3Q23 Guidance: the CFO's
+        return None  # Q1/A1 ... pairs carry no names
+    if source == "001_9147edf8487de863.txt":
+        speaker = None
+        offset = 0
+        for line in text.splitlines(keepends=True):
+            if offset > position:
+                break
+            speaker = TURN_LABELS_001.get(line.strip(), speaker)
+            offset += len(line)
+        return speaker
+    line_start = text.rfind("\n", 0, position) + 1
+    labels = list(INLINE_LABEL_002.finditer(text, line_start, position))
+    return INLINE_LABELS_002[labels[-1].group(1)] if labels else None
+
+
+def attribution_problems(q: EvalQuestion, transcripts: dict[str, str]) -> list[str]:
+    """The expected speaker must be who the transcript itself says is speaking where the evidence is."""
+    if not q.answerable or any(g not in transcripts for g in q.gold_sources):
+        return []
+    problems: list[str] = []
+    resolved: dict[str, set[str | None]] = {}
+    for source in q.gold_sources:
+        text = transcripts[source]
+        resolved[source] = {
+            speaker_at(source, text, match.start())
+            for item in q.evidence
+            for match in re.finditer(re.escape(item), text)
+        }
+    for source, speakers in resolved.items():
+        if q.speaker is not None and q.speaker not in speakers:
+            problems.append(
+                f"{q.id}: expected speaker {q.speaker!r} but the evidence in {source} is spoken by "
+                f"{sorted(str(s) for s in speakers)} (None = unattributed)"
+            )
+        if "unattributed" in q.categories and None not in speakers:
+            problems.append(
+                f"{q.id}: marked unattributed but every evidence hit in {source} has a named speaker"
+            )
+    all_unnamed = all(speakers == {None} for speakers in resolved.values())
+    if all_unnamed and "unattributed" not in q.categories:
+        problems.append(f"{q.id}: every evidence hit is unattributed; add category 'unattributed'")
+    if "who_asked" in q.categories and q.asker != q.speaker:
+        problems.append(
+            f"{q.id}: who_asked evidence is the analyst's own question, so speaker must equal asker"
+        )
+    return problems
+
+
+def weak_evidence(q: EvalQuestion, transcripts: dict[str, str]) -> list[str]:
+    """Evidence that also occurs in a non-gold transcript: a hit there would not prove the right call."""
+    notes = []
+    for item in q.evidence:
+        elsewhere = [s for s, text in transcripts.items() if s not in q.gold_sources and item in text]
+        if elsewhere:
+            notes.append(f"{q.id}: {item!r} also occurs in {', '.join(elsewhere)}")
+    return notes
+
+
+def coverage_problems(questions: Sequence[EvalQuestion], minimums: Minimums = Minimums()) -> list[str]:
+    """Counts per language, category, quarter and speaker versus the minimums."""
+    problems: list[str] = []
+    total = len(questions)
+    ids = Counter(q.id for q in questions)
+    problems += [f"{qid}: id used {n} times" for qid, n in ids.items() if n > 1]
+    if total < minimums.total:
+        problems.append(f"only {total} questions; at least {minimums.total} required")
+    languages = Counter(q.language for q in questions)
+    for language in LANGUAGES:
+        if languages[language] < minimums.language_share * total:
+            problems.append(
+                f"{languages[language]} {language} questions of {total}; at least a third required"
+            )
+    categories = Counter(c for q in questions for c in q.categories)
+    for category, needed in (
+        ("unanswerable", minimums.unanswerable),
+        ("cross_quarter", minimums.cross_quarter),
+        ("who_asked", minimums.who_asked),
+        ("number", minimums.number),
+        ("alias", minimums.alias),
+    ):
+        if categories[category] < needed:
+            problems.append(f"{categories[category]} {category} questions; at least {needed} required")
+    per_quarter = Counter(quarter for q in questions for quarter in q.quarters)
+    for quarter in QUARTERS:
+        if per_quarter[quarter] < minimums.answerable_per_quarter:
+            problems.append(
+                f"{per_quarter[quarter]} answerable questions about {quarter}; "
+                f"at least {minimums.answerable_per_quarter} required"
+            )
+    topic_speakers = Counter(q.speaker for q in questions if "speaker_topic" in q.categories and q.speaker)
+    for executive in EXECUTIVES:
+        if topic_speakers[executive] < minimums.speaker_topic_per_executive:
+            problems.append(
+                f"{topic_speakers[executive]} speaker_topic questions about {executive}; "
+                f"at least {minimums.speaker_topic_per_executive} required"
+            )
+    analysts = sorted(name for name in topic_speakers if name in ANALYSTS)
+    if len(analysts) < minimums.analysts_in_speaker_topic:
+        problems.append(
+            f"speaker_topic questions cover analysts {analysts}; at least "
+            f"{minimums.analysts_in_speaker_topic} different analysts required"
+        )
+    all_text = "\n".join(q.question for q in questions)
+    for form in minimums.alias_forms + minimums.quarter_forms:
+        if form not in all_text:
+            problems.append(f"no question uses the form {form!r}")
+    return problems
+
+
+def overlap_problems(questions: Sequence[EvalQuestion], others: Sequence[Path]) -> list[str]:
+    """Ids and question texts this set shares with the other shipped sets: ids must be unique across
+    files (metrics and reports key on them), and a held-out question must not repeat a tuned-on one."""
+    problems: list[str] = []
+    for other in others:
+        rows, _ = read_raw_questions(other)
+        ids = {row.get("id") for row in rows}
+        texts = {" ".join(str(row.get("question", "")).split()).casefold(): row.get("id") for row in rows}
+        for q in questions:
+            if q.id in ids:
+                problems.append(f"{q.id}: id also used in {other.name}; ids must be unique across the sets")
+            twin = texts.get(" ".join(q.question.split()).casefold())
+            if twin is not None:
+                problems.append(f"{q.id}: the same question as {twin} in {other.name}")
+    return problems
+
+
+def check(questions_file: Path, transcripts_dir: Path) -> CheckResult:
+    """Run every check; problems are collected, never raised, so one run lists them all."""
+    question_set = question_set_for(questions_file)
+    raw_rows, problems = read_raw_questions(questions_file)
+    questions: list[EvalQuestion] = []
+    for raw in raw_rows:
+        row_problems = schema_problems(raw, question_set.id_prefix)
+        problems += row_problems
+        if not row_problems:
+            questions.append(EvalQuestion.from_dict(raw))
+    transcripts, missing = load_clean_transcripts(transcripts_dir)
+    problems += missing
+    weak: list[str] = []
+    for q in questions:
+        problems += consistency_problems(q)
+        problems += evidence_problems(q, transcripts)
+        problems += attribution_problems(q, transcripts)
+        weak += weak_evidence(q, transcripts)
+    problems += coverage_problems(questions, question_set.minimums)
+    others = [s.path for s in QUESTION_SETS if s is not question_set and s.path.is_file()]
+    problems += overlap_problems(questions, others)
+    return CheckResult(tuple(questions), tuple(problems), tuple(weak))
+
+
+def load_eval_set(
+    questions_file: Path = QUESTIONS_FILE, transcripts_dir: Path | None = None
+) -> list[EvalQuestion]:
+    """The validated questions, for the metrics code; raises ValueError listing the problems if any."""
+    result = check(questions_file, transcripts_dir or default_transcripts_dir())
+    if result.problems:
+        raise ValueError(
+            f"{questions_file} has {len(result.problems)} problems:\n" + "\n".join(result.problems)
+        )
+    return list(result.questions)
+
+
+def default_transcripts_dir() -> Path:
+    return Path(os.environ.get("RAG_TRANSCRIPTS_DIR") or DEFAULT_TRANSCRIPTS_DIR)
+
+
+def summary_table(questions: Sequence[EvalQuestion]) -> str:
+    """Counts per language, category, quarter, speaker and evidence mode, as aligned text."""
+    sections: list[tuple[str, Counter[str]]] = [
+        ("language", Counter(q.language for q in questions)),
+        ("category", Counter(c for q in questions for c in q.categories)),
+        ("quarter", Counter(quarter for q in questions for quarter in q.quarters)),
+        ("speaker", Counter(q.speaker or "(none)" for q in questions if q.answerable)),
+        ("asker", Counter(q.asker for q in questions if q.asker)),
+        ("evidence_mode", Counter(q.evidence_mode for q in questions if q.answerable)),
+    ]
+    lines = [f"{'total':<16}{'':<20}{len(questions):>5}"]
+    for title, counts in sections:
+        order = CATEGORIES if title == "category" else sorted(counts)
+        for i, key in enumerate(k for k in order if counts[k]):
+            lines.append(f"{title if i == 0 else '':<16}{key:<20}{counts[key]:>5}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "questions_file",
+        nargs="?",
+        type=Path,
+        metavar="QUESTIONS.jsonl",
+        help=f"question set to check (default {QUESTIONS_FILE.relative_to(PROJECT_ROOT)}; "
+        f"the held-out set is {HELDOUT_FILE.relative_to(PROJECT_ROOT)})",
+    )
+    parser.add_argument("--questions", type=Path, default=None, help="the same, as an option")
+    parser.add_argument(
+        "--transcripts-dir", type=Path, default=None, help="default: RAG_TRANSCRIPTS_DIR or data/transcripts"
+    )
+    parser.add_argument(
+        "--show-weak", action="store_true", help="list evidence that also occurs in non-gold files"
+    )
+    args = parser.parse_args(argv)
+    if args.questions_file and args.questions and args.questions_file != args.questions:
+        parser.error(
+            f"two question files given ({args.questions_file} and --questions {args.questions}); pass one"
+        )
+    questions_file = args.questions_file or args.questions or QUESTIONS_FILE
+    if not questions_file.is_file():
+        print(f"error: question file {questions_file} does not exist", file=sys.stderr)
+        return 2
+    result = check(questions_file, args.transcripts_dir or default_transcripts_dir())
+    print(summary_table(result.questions))
+    print(f"\nevidence strings also found outside their gold source: {len(result.weak_evidence)}")
+    if args.show_weak:
+        print("\n".join(f"  {line}" for line in result.weak_evidence))
+    if result.problems:
+        print(f"\n{len(result.problems)} problems:", file=sys.stderr)
+        print("\n".join(f"  {p}" for p in result.problems), file=sys.stderr)
+        return 1
+    print("OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""The lexical index beside FAISS: BM25 (bm25s) over the text stage's tokens (rag.text.tokens)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from rag.chunks import Chunk
+from rag.text.glossary import glossary_digest
+from rag.text.tokens import TOKENIZER_VERSION, tokenize
+
+LEXICAL_FOLDER = "bm25"
+
+
+def lexical_identity() -> str:
+    """The tokeniser's version and the glossary it cuts with (its Chinese terms are jieba words)."""
+    return f"{TOKENIZER_VERSION} glossary:{glossary_digest()}"
+
+
+def lexical_texts(chunks: list[Chunk]) -> list[str]:
+    """What BM25 indexes: each chunk's text, and for an answer the question it replies to, so that
+    an answer is found through the question's words."""
+    questions: dict[tuple[str, int], str] = {}
+    for chunk in chunks:
+        if chunk.kind == "question":
+            key = (chunk.source, chunk.turn)
+            questions[key] = (questions.get(key, "") + "\n" + chunk.text).strip()
+    texts = []
+    for chunk in chunks:
+        question = questions.get((chunk.source, chunk.replies_to_turn)) if chunk.replies_to_turn else None
+        texts.append(f"{chunk.text}\n{question}" if question else chunk.text)
+    return texts
+
+
+class LexicalIndex:
+    """BM25 scores for every row, so filters can be applied before ranking."""
+
+    def __init__(self, retriever) -> None:  # type: ignore[no-untyped-def]
+        self._retriever = retriever
+
+    @classmethod
+    def build(cls, texts: list[str]) -> LexicalIndex:
+        import bm25s
+
+        retriever = bm25s.BM25()
+        retriever.index([tokenize(t) or ["∅"] for t in texts], show_progress=False)
+        return cls(retriever)
+
+    def knows(self, token: str) -> bool:
+        return token in self._retriever.vocab_dict
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        known = [t for t in query_tokens if t in self._retriever.vocab_dict]
+        if not known:
+            return np.zeros(self._retriever.scores["num_docs"], dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+
+    def save(self, folder: Path) -> None:
+        self._retriever.save(str(folder / LEXICAL_FOLDER))
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder / LEXICAL_FOLDER)))

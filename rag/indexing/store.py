@@ -1,0 +1,233 @@
+"""The index on disk: a plain folder with the vectors, the chunks as JSON lines, the speaker
+directory of the corpus, and a manifest that says what built it.
+
+A stale index (other sources, model, chunking or tokeniser) is detected and rebuilt, never silently
+used; an index folder is written beside the old one and swapped in, so a crash leaves the old one
+usable. Reading an index never changes anything on disk (recovery is rag.indexing.journal.recover).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.chunks import Chunk
+from rag.errors import IndexUnavailable
+from rag.indexing.embedding.materialize import default_model_name
+from rag.indexing.lexical import LexicalIndex, lexical_identity
+from rag.indexing.vector_index import VectorIndex
+from rag.settings import DEFAULT_E5_MODEL, Settings
+from rag.transcripts.manifest import CallInfo, load_manifest, sources_hash
+from rag.transcripts.speakers import SpeakerDirectory
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+CHUNKS = "chunks.jsonl"
+SPEAKERS = "speakers.json"
+VECTORS = "vectors.npy"  # the embeddings as computed: a call is removed without re-embedding the rest
+REBUILD = "run `rag build --force` to rebuild it"
+
+
+def model_name(settings: Settings) -> str:
+    """The embedding model identity recorded in the manifest."""
+    return default_model_name() if settings.embedding_model == DEFAULT_E5_MODEL else settings.embedding_model
+
+
+@dataclass
+class IndexStore:
+    """Chunks, their vectors, and row-id lookups for the filters, loaded from one index folder."""
+
+    chunks: list[Chunk]
+    vectors: VectorIndex
+    lexical: LexicalIndex
+    manifest: dict[str, Any]
+    directory: SpeakerDirectory
+    rows_by: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        lookups: dict[str, dict[str, list[int]]] = {"speaker": {}, "quarter": {}, "company": {}, "kind": {}}
+        for row, chunk in enumerate(self.chunks):
+            for key, value in (
+                ("speaker", chunk.speaker),
+                ("quarter", chunk.quarter),
+                ("company", chunk.company),
+                ("kind", chunk.kind),
+            ):
+                lookups[key].setdefault(value, []).append(row)
+        self.rows_by = {
+            key: {value: np.asarray(rows, dtype=np.int64) for value, rows in values.items()}
+            for key, values in lookups.items()
+        }
+        named = {c.speaker for c in self.chunks if c.attributed}
+        self._speakers = [p.name for p in self.directory.people if p.name in named]
+
+    @property
+    def quarters(self) -> list[str]:
+        return sorted(self.rows_by["quarter"])
+
+    @property
+    def companies(self) -> list[str]:
+        return sorted(self.rows_by["company"])
+
+    @property
+    def speakers(self) -> list[str]:
+        """Named people who speak in the corpus (role labels such as "Analyst" left out)."""
+        return self._speakers
+
+    @property
+    def calls(self) -> list[CallInfo]:
+        return [CallInfo.from_dict(c) for c in self.manifest.get("calls", [])]
+
+
+def expected_manifest(settings: Settings) -> dict[str, Any]:
+    """The fields that must match for an index on disk to be used."""
+    calls = load_manifest(settings.transcripts_dir)
+    return index_identity(settings, sources_hash(settings.transcripts_dir, calls))
+
+
+def index_identity(settings: Settings, source_hash: str) -> dict[str, Any]:
+    """What an index was built from; any difference from the settings and sources makes it stale."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "model": model_name(settings),
+        "chunking": settings.chunking.to_dict(),
+        "lexical": lexical_identity(),
+        "sources_hash": source_hash,
+    }
+
+
+def staleness(settings: Settings) -> str | None:
+    """Why the index on disk cannot be used as it is, or None when it is current (reads only)."""
+    path = settings.index_dir / MANIFEST
+    if not path.is_file():
+        return f"no index at {settings.index_dir}"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"unreadable index manifest at {path}"
+    for key, value in expected_manifest(settings).items():
+        if manifest.get(key) != value:
+            return f"index was built with other {key.replace('_', ' ')}"
+    return None
+
+
+def index_manifest(
+    settings: Settings,
+    calls: list[CallInfo],
+    source_hash: str,
+    chunks: list[Chunk],
+    index: VectorIndex,
+    started: float,
+) -> dict[str, Any]:
+    return {
+        **index_identity(settings, source_hash),
+        "dimension": index.dimension,
+        "chunk_count": len(chunks),
+        "index": index.describe(),
+        "calls": [c.to_dict() for c in calls],
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "build_seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def stage_index_folder(
+    target: Path,
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    index: VectorIndex,
+    lexical: LexicalIndex,
+    directory: SpeakerDirectory,
+    manifest: dict[str, Any],
+) -> Path:
+    """A complete index folder beside `target`, not yet swapped in; removed again on any failure."""
+    if len(vectors) != len(chunks) or index.count != len(chunks):
+        raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors and {index.count} indexed rows")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        index.save(staging)
+        lexical.save(staging)
+        np.save(staging / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32))
+        with (staging / CHUNKS).open("w", encoding="utf-8") as out:
+            for chunk in chunks:
+                out.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+        _write_json(staging / SPEAKERS, directory.to_dict())
+        _write_json(staging / MANIFEST, manifest)  # last: a folder without it is incomplete
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def load_vectors(settings: Settings, expected_count: int, dimension: int) -> np.ndarray:
+    """The stored embeddings of an index (memory-mapped), checked against its chunk count and dimension."""
+    path = settings.index_dir / VECTORS
+    try:
+        vectors = np.load(path, mmap_mode="r")
+    except FileNotFoundError as err:
+        raise IndexUnavailable(f"the index at {settings.index_dir} has no {VECTORS}; {REBUILD}") from err
+    except (OSError, ValueError) as err:
+        raise IndexUnavailable(f"{path} is unreadable ({err}); {REBUILD}") from err
+    if vectors.shape != (expected_count, dimension):
+        raise IndexUnavailable(
+            f"{path} holds vectors of shape {vectors.shape}, the index has {expected_count} chunks of "
+            f"dimension {dimension}; {REBUILD}"
+        )
+    return vectors
+
+
+def index_version(folder: Path) -> tuple[int, int] | None:
+    """Identifies the index folder's current contents (its manifest's inode and change time): every
+    update swaps in a new folder, so this changes whenever another process adds or removes a call."""
+    try:
+        stat = os.stat(folder / MANIFEST)
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+def load_index(settings: Settings) -> IndexStore:
+    """Load the index folder, checking it is complete and consistent; never use a damaged one silently."""
+    folder = settings.index_dir
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        chunks = [
+            Chunk.from_dict(json.loads(line))
+            for line in (folder / CHUNKS).read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+        directory = SpeakerDirectory.from_dict(json.loads((folder / SPEAKERS).read_text(encoding="utf-8")))
+    except FileNotFoundError as err:
+        raise IndexUnavailable(
+            f"the index at {folder} is incomplete ({Path(err.filename).name} missing); {REBUILD}"
+        ) from err
+    except (ValueError, TypeError, KeyError) as err:
+        raise IndexUnavailable(f"the index at {folder} is corrupt ({err}); {REBUILD}") from err
+    if manifest.get("model") != model_name(settings):
+        raise IndexUnavailable(
+            f"the index at {folder} was built with the embedding model {manifest.get('model')!r}, "
+            f"not {model_name(settings)!r} as the settings say; {REBUILD}"
+        )
+    if len(chunks) != manifest.get("chunk_count"):
+        raise IndexUnavailable(
+            f"the index at {folder} is corrupt ({len(chunks)} chunks, "
+            f"manifest says {manifest.get('chunk_count')}); {REBUILD}"
+        )
+    vectors = VectorIndex.load(folder, expected_dimension=manifest["dimension"], expected_count=len(chunks))
+    try:
+        lexical = LexicalIndex.load(folder)
+    except (OSError, ValueError, KeyError) as err:
+        raise IndexUnavailable(f"the lexical index at {folder} is unreadable ({err}); {REBUILD}") from err
+    return IndexStore(chunks=chunks, vectors=vectors, lexical=lexical, manifest=manifest, directory=directory)

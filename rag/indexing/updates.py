@@ -1,0 +1,448 @@
+"""Adding a user's transcript to the corpus, listing the corpus, and taking a call out of it.
+
+An added file is copied into the transcripts folder as UTF-8 under a clear name
+(`<company>-<quarter>.<language>.txt`, `.json` for JSON transcripts), recorded in the manifest with
+its detected layout and content hash, parsed, embedded and appended to the index: vectors already in
+the index are never recomputed. The same content added again changes nothing. A file for a call
+already in the corpus (same company, quarter and language) is refused unless `replace=True`, which
+swaps the old call out. Every update is staged beside the old state and committed through a journal
+(rag.indexing.journal): a failure or Ctrl-C at any point leaves the previous corpus and index usable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.chunks import Chunk
+from rag.errors import RagError, TranscriptError
+from rag.indexing.build import build_index, check_embedder, embed_chunks
+from rag.indexing.chunking import chunk_turns
+from rag.indexing.embedding.embedders import Embedder
+from rag.indexing.journal import STAGED_MARK, Update, recover, sweep_staged_files, update_lock
+from rag.indexing.lexical import LexicalIndex, lexical_texts
+from rag.indexing.store import (
+    VECTORS,
+    IndexStore,
+    index_manifest,
+    load_index,
+    load_vectors,
+    stage_index_folder,
+    staleness,
+)
+from rag.indexing.vector_index import VectorIndex
+from rag.settings import Settings
+from rag.text.names import name_key
+from rag.transcripts.clean import CleaningRules
+from rag.transcripts.detect_layout import detect_layout
+from rag.transcripts.manifest import (
+    LAYOUT_NAMES,
+    MANIFEST_NAME,
+    CallInfo,
+    file_name_for,
+    manifest_bytes,
+    manifest_calls,
+    sources_hash,
+)
+from rag.transcripts.metadata import check_quarter, resolve_metadata
+from rag.transcripts.parse import parse_call
+from rag.transcripts.read import read_transcript, read_transcript_file
+from rag.transcripts.speakers import SpeakerDirectory, merge_people
+
+Progress = Callable[[str], None]
+EmbedderFactory = Callable[[], Embedder]
+
+
+@dataclass(frozen=True)
+class AddResult:
+    status: str  # "added" | "replaced" | "unchanged"
+    call: CallInfo
+    turns: int  # speaker turns parsed from the file
+    chunks: int  # passages indexed
+    speakers: tuple[str, ...]  # people the file names (role labels such as "Analyst" left out)
+    message: str
+
+
+@dataclass(frozen=True)
+class CallSummary:
+    call: CallInfo
+    turns: int  # turns with indexed text
+    chunks: int
+    speakers: tuple[str, ...]
+
+
+# --- the corpus as it is ---------------------------------------------------------------------------
+
+
+def _content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _stored_hash(settings: Settings, call: CallInfo) -> str | None:
+    if call.content_sha256:
+        return call.content_sha256
+    try:
+        return _content_hash(read_transcript(settings.transcripts_dir / call.file))
+    except TranscriptError:
+        return None
+
+
+def _current_store(
+    settings: Settings, calls: list[CallInfo], embedder: EmbedderFactory, progress: Progress
+) -> IndexStore | None:
+    """The index of the corpus as it is (rebuilt first when stale), or None for an empty corpus."""
+    if not calls:
+        return None
+    reason = staleness(settings)
+    if reason is not None:
+        progress(f"The index is not current ({reason}); rebuilding it before the update …")
+        return build_index(settings, embedder(), progress)
+    store = load_index(settings)
+    if not (settings.index_dir / VECTORS).is_file():
+        progress("The index has no stored vectors (built by an older version); rebuilding it once …")
+        return build_index(settings, embedder(), progress)
+    return store
+
+
+def _stage_text(folder: Path, name: str, data: bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = folder / f".{name}{STAGED_MARK}{uuid.uuid4().hex[:8]}"
+    with staged.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return staged
+
+
+def _prune_directory(
+    directory: SpeakerDirectory, settings: Settings, chunks: list[Chunk], calls: list[CallInfo]
+) -> SpeakerDirectory:
+    """People who still speak, are shipped in speakers.json, or are remembered by a remaining call."""
+    keep = {p.name for p in SpeakerDirectory.load(settings.speakers_file).people}
+    keep |= {c.speaker for c in chunks if c.attributed}
+    keep |= {p["name"] for call in calls for p in call.speakers}
+    return SpeakerDirectory(
+        people=[p for p in directory.people if p.name in keep],
+        role_aliases=directory.role_aliases,
+        firm_aliases=directory.firm_aliases,
+    )
+
+
+def _commit(
+    settings: Settings,
+    calls: list[CallInfo],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    index: VectorIndex | None,
+    directory: SpeakerDirectory,
+    update: Update,
+    staged_files: dict[str, Path],
+    started: float,
+) -> None:
+    """Stage the manifest and the index folder for the new state, then commit all of it."""
+    manifest_path = settings.transcripts_dir / MANIFEST_NAME
+    update.moves.append(
+        (
+            _stage_text(
+                settings.transcripts_dir, MANIFEST_NAME, manifest_bytes(settings.transcripts_dir, calls)
+            ),
+            manifest_path,
+        )
+    )
+    if chunks:
+        assert index is not None
+        lexical = LexicalIndex.build(lexical_texts(chunks))
+        digest = sources_hash(settings.transcripts_dir, calls, staged_files)
+        manifest = index_manifest(settings, calls, digest, chunks, index, started)
+        update.staged_index = stage_index_folder(
+            settings.index_dir, chunks, vectors, index, lexical, directory, manifest
+        )
+    else:
+        update.remove_index = True
+    update.commit()
+
+
+# --- add -------------------------------------------------------------------------------------------
+
+
+def add_transcript(
+    path: Path,
+    settings: Settings,
+    *,
+    company: str | None = None,
+    quarter: str | None = None,
+    call_date: str | None = None,
+    language: str | None = None,
+    ticker: str | None = None,
+    replace_existing: bool = False,
+    embedder: EmbedderFactory | None = None,
+    progress: Progress = print,
+) -> AddResult:
+    """Add one transcript file to the corpus and the index (see the module docstring)."""
+    started = time.perf_counter()
+    embedder = embedder or _default_embedder(settings, progress)
+    decoded = read_transcript_file(path)
+    text = decoded.text
+    meta = resolve_metadata(
+        path,
+        text,
+        {
+            "company": company,
+            "quarter": quarter,
+            "call_date": call_date,
+            "language": language,
+            "ticker": ticker,
+        },
+        progress,
+    )
+    with update_lock(settings.index_dir):
+        for line in recover(settings.transcripts_dir, settings.index_dir, locked=True):
+            progress(f"Recovery: {line}")
+        sweep_staged_files(settings.transcripts_dir, settings.index_dir)
+        calls = manifest_calls(settings.transcripts_dir)
+        digest = _content_hash(text)
+        for call in calls:
+            if _stored_hash(settings, call) == digest:
+                message = (
+                    f"{path.name} is already in the corpus as {call.file} ({call.company} {call.quarter}); "
+                    "nothing changed"
+                )
+                progress(message)
+                return AddResult("unchanged", call, 0, 0, tuple(p["name"] for p in call.speakers), message)
+        known_company = next(
+            (c.company for c in calls if name_key(c.company) == name_key(meta["company"])), None
+        )
+        meta["company"] = known_company or meta["company"]
+        same_call = [
+            c
+            for c in calls
+            if name_key(c.company) == name_key(meta["company"])
+            and c.quarter == meta["quarter"]
+            and c.language == meta["language"]
+        ]
+        if same_call and not replace_existing:
+            old = same_call[0]
+            raise RagError(
+                f"{old.company} {old.quarter} ({old.language}) is already in the corpus as {old.file}; "
+                f"pass --replace to replace it with {path.name}"
+            )
+        store = _current_store(settings, calls, embedder, progress)
+        layout, hints = _layout_for(text, meta, store, settings, progress)
+        final = file_name_for(meta["company"], meta["quarter"], meta["language"], layout)
+        call = CallInfo(
+            file=final,
+            company=meta["company"],
+            quarter=meta["quarter"],
+            ticker=meta.get("ticker"),
+            call_date=meta.get("call_date"),
+            language=meta["language"],
+            publisher=meta.get("publisher"),
+            layout=layout,
+            hints=hints,
+            original_name=path.name,
+            original_encoding=decoded.encoding,
+            content_sha256=digest,
+            added_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+        )
+        removed = {c.file for c in same_call}
+        remaining = [c for c in calls if c.file not in removed]
+        update = Update(settings.index_dir)
+        try:
+            staged = _stage_text(settings.transcripts_dir, final, text.encode("utf-8"))
+            update.moves.append((staged, settings.transcripts_dir / final))
+            update.deletes.extend(settings.transcripts_dir / f for f in removed if f != final)
+            corpus = store.directory if store is not None else SpeakerDirectory.load(settings.speakers_file)
+            parsed = parse_call(text, call, corpus, CleaningRules.load())
+            turns = parsed.turns
+            new_chunks = chunk_turns(turns, call, settings.chunking)
+            if not new_chunks:
+                raise TranscriptError(
+                    f"{path.name}: no usable text: {len(turns)} turns parsed with layout {layout}, none with "
+                    "enough words to index"
+                )
+            speakers = tuple(dict.fromkeys(c.speaker for c in new_chunks if c.attributed))
+            people = [p for p in parsed.people if p.name in speakers]
+            call = replace(call, speakers=[p.to_dict() for p in people])
+            directory = merge_people(corpus, people)
+            progress(
+                f"Parsed {len(turns)} turns into {len(new_chunks)} passages; "
+                f"speakers: {', '.join(speakers) or 'none named'}"
+            )
+            progress(f"Embedding {len(new_chunks)} passages …")
+            model = embedder()
+            check_embedder(settings, model)
+            new_vectors = embed_chunks(new_chunks, model, progress, settings.embed_batch)
+            old_chunks = store.chunks if store is not None else []
+            keep = [i for i, c in enumerate(old_chunks) if c.source not in removed]
+            chunks = [old_chunks[i] for i in keep] + new_chunks
+            if store is not None and len(keep) == len(old_chunks):
+                old_vectors = load_vectors(settings, len(old_chunks), store.vectors.dimension)
+                vectors = np.concatenate([old_vectors, new_vectors])
+                index = store.vectors
+                index.add(new_vectors)  # the existing rows stay as they are
+            else:
+                kept = (
+                    load_vectors(settings, len(old_chunks), store.vectors.dimension)[keep]
+                    if store
+                    else new_vectors[:0]
+                )
+                vectors = np.concatenate([kept, new_vectors])
+                index = VectorIndex.build(vectors)
+            new_calls = [*remaining, call]
+            directory = _prune_directory(directory, settings, chunks, new_calls)
+            _commit(settings, new_calls, chunks, vectors, index, directory, update, {final: staged}, started)
+        except BaseException:
+            update.discard()
+            raise
+    status = "replaced" if removed else "added"
+    message = (
+        f"{'Replaced' if removed else 'Added'} {call.company} {call.quarter} as {final}: {len(turns)} turns, "
+        f"{len(new_chunks)} passages, speakers: {', '.join(speakers) or 'none named'}"
+    )
+    progress(message)
+    return AddResult(status, call, len(turns), len(new_chunks), speakers, message)
+
+
+def _default_embedder(settings: Settings, progress: Progress) -> EmbedderFactory:
+    loaded: list[Embedder] = []
+
+    def load() -> Embedder:
+        if not loaded:
+            from rag.indexing.embedding.embedders import load_embedder
+
+            loaded.append(load_embedder(settings, for_queries=False, progress=progress))
+        return loaded[0]
+
+    return load
+
+
+def _layout_for(
+    text: str, meta: dict[str, Any], store: IndexStore | None, settings: Settings, progress: Progress
+) -> tuple[str, dict[str, Any]]:
+    hints = dict(meta.get("hints") or {})
+    if meta.get("layout"):
+        if meta["layout"] not in LAYOUT_NAMES:
+            raise RagError(f"layout {meta['layout']!r} is unknown; allowed: {', '.join(LAYOUT_NAMES)}")
+        progress(f"layout: {meta['layout']} (from the sidecar)")
+        return meta["layout"], hints
+    directory = store.directory if store is not None else SpeakerDirectory.load(settings.speakers_file)
+    guess = detect_layout(text, directory)
+    progress(f"layout: {guess.layout} (detected, confidence {guess.confidence:.2f}: {guess.reason})")
+    return guess.layout, hints
+
+
+# --- remove ----------------------------------------------------------------------------------------
+
+
+def find_call(
+    calls: list[CallInfo], *, file: str | None, company: str | None, quarter: str | None, language: str | None
+) -> CallInfo:
+    """The one call a `rag remove` names, or an error listing the calls there are."""
+    listing = ", ".join(f"{c.company} {c.quarter} ({c.file})" for c in calls) or "none"
+    if file:
+        matches = [c for c in calls if c.file == file or c.original_name == file]
+    else:
+        if not quarter:
+            raise RagError(
+                "name the call to remove: a quarter (with --company when several companies have it) "
+                "or a file name"
+            )
+        wanted = check_quarter(quarter)
+        matches = [
+            c
+            for c in calls
+            if c.quarter == wanted
+            and (company is None or name_key(c.company) == name_key(company))
+            and (language is None or c.language == language)
+        ]
+    if not matches:
+        raise RagError(
+            f"no call matches {file or ' '.join(v for v in (company, quarter, language) if v)}; "
+            f"the corpus has {listing}"
+        )
+    if len(matches) > 1:
+        which = ", ".join(f"{c.company} {c.quarter} {c.language} ({c.file})" for c in matches)
+        raise RagError(
+            f"{len(matches)} calls match: {which}; add --company or --language, or give the file name"
+        )
+    return matches[0]
+
+
+def remove_call(
+    settings: Settings,
+    *,
+    file: str | None = None,
+    company: str | None = None,
+    quarter: str | None = None,
+    language: str | None = None,
+    embedder: EmbedderFactory | None = None,
+    progress: Progress = print,
+) -> CallInfo:
+    """Take one call out of the corpus and the index; the other rows keep their stored vectors."""
+    started = time.perf_counter()
+    embedder = embedder or _default_embedder(settings, progress)
+    with update_lock(settings.index_dir):
+        for line in recover(settings.transcripts_dir, settings.index_dir, locked=True):
+            progress(f"Recovery: {line}")
+        sweep_staged_files(settings.transcripts_dir, settings.index_dir)
+        calls = manifest_calls(settings.transcripts_dir)
+        call = find_call(calls, file=file, company=company, quarter=quarter, language=language)
+        store = _current_store(settings, calls, embedder, progress)
+        assert store is not None
+        remaining = [c for c in calls if c.file != call.file]
+        keep = [i for i, c in enumerate(store.chunks) if c.source != call.file]
+        chunks = [store.chunks[i] for i in keep]
+        update = Update(settings.index_dir, deletes=[settings.transcripts_dir / call.file])
+        try:
+            vectors = np.asarray(load_vectors(settings, len(store.chunks), store.vectors.dimension)[keep])
+            index = VectorIndex.build(vectors) if chunks else None
+            directory = _prune_directory(store.directory, settings, chunks, remaining)
+            _commit(settings, remaining, chunks, vectors, index, directory, update, {}, started)
+        except BaseException:
+            update.discard()
+            raise
+    progress(f"Removed {call.company} {call.quarter} ({call.file}); {len(chunks)} passages remain")
+    return call
+
+
+# --- list ------------------------------------------------------------------------------------------
+
+
+def list_calls(settings: Settings) -> list[CallSummary]:
+    """Every call in the manifest with its indexed turns, passages and named speakers."""
+    calls = manifest_calls(settings.transcripts_dir)
+    if not calls:
+        return []
+    reason = staleness(settings)
+    if reason is not None:
+        raise RagError(f"the index is not current ({reason}); run `rag build` first")
+    store = load_index(settings)
+    summaries = []
+    for call in calls:
+        chunks = [c for c in store.chunks if c.source == call.file]
+        speakers = tuple(dict.fromkeys(c.speaker for c in chunks if c.attributed))
+        summaries.append(CallSummary(call, len({c.turn for c in chunks}), len(chunks), speakers))
+    return summaries
+
+
+def format_call_list(summaries: list[CallSummary]) -> str:
+    if not summaries:
+        return "The corpus is empty; add transcripts with `rag add FILE --company C --quarter Q`."
+    lines = []
+    for s in summaries:
+        c = s.call
+        lines.append(
+            f"{c.company} {c.quarter} [{c.language}] {c.file} — layout {c.layout}, "
+            f"{s.turns} turns, {s.chunks} passages"
+        )
+        lines.append(f"    speakers: {', '.join(s.speakers) or 'none named'}")
+    lines.append(f"{len(summaries)} calls, {sum(s.chunks for s in summaries)} passages")
+    return "\n".join(lines)

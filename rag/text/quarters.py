@@ -1,0 +1,123 @@
+"""Quarters, fiscal periods and years as text writes them, read one way everywhere.
+
+"Q4 2024", "4Q24", "Q4'24", "2024 Q4", "fourth quarter of 2024", "third-quarter fiscal 2025",
+"fiscal 2025 third quarter", "2024年第四季度", "2026财年第二季度" and "2025年Q2" are all a quarter;
+"2023 to 2025" and "2023年到2025年" are a range of years. Period names ("Q4", "H1", "FY25", "上半年")
+are never figures.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_ORDINAL = r"first|second|third|fourth|1st|2nd|3rd|4th"
+
+# In priority order: where two patterns match overlapping text, the earlier one wins.
+_QUARTER_PATTERNS = [
+    # 2024Q4, 2024 Q4, 2024-Q4
+    re.compile(r"(?<![A-Za-z\d])(?P<y>20\d\d)\s*[- ]?\s*Q(?P<q>[1-4])(?!\d)", re.I),
+    # Q4 2024, Q4'24, Q3 FY25, Q3 fiscal 2025
+    re.compile(
+        r"(?<![A-Za-z\d])Q(?P<q>[1-4])\s*(?P<fy>FY|fiscal(?:\s+year)?)?\s*'?\s*(?P<y>(?:20)?\d\d)(?!\d)", re.I
+    ),
+    # 4Q24, 4Q 2024
+    re.compile(r"(?<![\dA-Za-z])(?P<q>[1-4])\s*Q\s*'?(?P<y>(?:20)?\d\d)(?!\d)", re.I),
+    # 2024年第四季度, 24年四季度, 2026财年第二季度, 2025年Q2
+    re.compile(
+        r"(?P<y>20\d\d|\d\d)\s*(?:(?P<fy>财年|财政年度)|年度|年)\s*(?:的)?\s*"
+        r"(?:第?\s*(?P<c>[一二三四1-4])\s*(?:财)?季度|Q(?P<q>[1-4]))"
+    ),
+    # fourth quarter of 2024, third-quarter fiscal 2025
+    re.compile(
+        rf"\b(?P<o>{_ORDINAL})[- ]quarter\s+(?:of\s+)?(?P<fy>fiscal\s+(?:year\s+)?)?(?P<y>20\d\d)\b", re.I
+    ),
+    # fiscal 2025 third quarter
+    re.compile(rf"\b(?P<fy>fiscal)\s+(?:year\s+)?(?P<y>20\d\d)\s+(?P<o>{_ORDINAL})[- ]quarter\b", re.I),
+]
+YEAR_RANGE = re.compile(
+    r"(?:from|between)\s+(?P<a>20\d\d)\s+(?:to|and|through|-)\s+(?P<b>20\d\d)"
+    r"|(?P<c>20\d\d)\s*(?:年)?\s*(?:到|至|-|–)\s*(?P<d>20\d\d)\s*年?",
+    re.I,
+)
+YEAR = re.compile(r"(?<!\d)(?P<y>20\d\d)(?!\d)\s*(?:年)?")
+_BARE_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+# Names of periods, with or without a year: not figures a passage has to support.
+PERIOD_NAME = re.compile(
+    r"(?i)(?<![A-Za-z])(?:(?:Q|H)[1-4](?:\s?(?:'|’)?(?:FY)?\d{2,4})?|[1-4](?:Q|H)(?:'|’)?\d{2,4}|[1-4](?:Q|H)(?![A-Za-z])"
+    r"|FY\s?'?\d{2,4})"
+    r"|第?[一二三四1-4]\s*季度?|[上下]半年"
+)
+
+
+@dataclass(frozen=True)
+class QuarterMention:
+    start: int
+    end: int
+    quarter: str  # "2024Q4"
+    fiscal: bool  # the text says it is a fiscal quarter ("Q3 FY25", "2026财年第二季度")
+    text: str
+
+
+def _quarter_of(match: re.Match[str]) -> str:
+    groups = match.groupdict()
+    if groups.get("o"):
+        q = _ORDINALS[groups["o"].lower()]
+    elif groups.get("c"):
+        q = _CN_DIGITS[groups["c"]]
+    else:
+        q = _CN_DIGITS[groups["q"]]
+    year = int(groups["y"])
+    return f"{year + 2000 if year < 100 else year}Q{q}"
+
+
+def quarter_mentions(text: str) -> list[QuarterMention]:
+    """Every quarter the text names with its year, in text order, without overlaps."""
+    found: list[QuarterMention] = []
+    for pattern in _QUARTER_PATTERNS:
+        for m in pattern.finditer(text):
+            if any(m.start() < other.end and other.start < m.end() for other in found):
+                continue
+            found.append(
+                QuarterMention(m.start(), m.end(), _quarter_of(m), bool(m.groupdict().get("fy")), m.group(0))
+            )
+    return sorted(found, key=lambda mention: mention.start)
+
+
+def normalize_quarter(value: str) -> str | None:
+    """ "Q4 2024", "4Q24", "2024年第四季度", "2024q4" → "2024Q4"; None when it names no quarter."""
+    mentions = quarter_mentions(value)
+    return mentions[0].quarter if mentions else None
+
+
+def quarters_named(text: str) -> list[str]:
+    """Each quarter the text names, normalised, once, in text order."""
+    return list(dict.fromkeys(m.quarter for m in quarter_mentions(text)))
+
+
+def year_range(text: str) -> list[int]:
+    """The years of a range the text names ("from 2023 to 2025" → [2023, 2024, 2025]), else []."""
+    m = YEAR_RANGE.search(text)
+    if not m:
+        return []
+    a, b = int(m.group("a") or m.group("c")), int(m.group("b") or m.group("d"))
+    return list(range(min(a, b), max(a, b) + 1))
+
+
+def years_named(text: str) -> set[int]:
+    return {int(y) for y in _BARE_YEAR.findall(text)}
+
+
+def mask_periods(text: str) -> str:
+    """The text with quarter, year-range and year mentions blanked out (same length)."""
+    for mention in quarter_mentions(text):
+        text = text[: mention.start] + " " * (mention.end - mention.start) + text[mention.end :]
+    for pattern in (YEAR_RANGE, YEAR):
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    return text
+
+
+def period_name_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in PERIOD_NAME.finditer(text)]

@@ -1,0 +1,93 @@
+"""Key terms of a question, bridged across English and Chinese with the glossary.
+
+Used to check that retrieved passages actually mention what the question is about, and to expand
+lexical search with the other language's renderings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.text.glossary import common_english, glossary, glossary_phrases
+from rag.text.language import CJK_RUN
+from rag.text.segmenter import segmenter
+
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+\-']*[A-Za-z0-9+]|[A-Za-z]")
+# filler words of questions, never topic terms
+_CJK_STOP = frozenset(
+    """
+    什么 多少 如何 怎么 怎样 哪些 哪个 为什么 是否 有没有 关于 对于 谈到 提到 说了 说过
+    表示 认为 看待 问题 问了 提问 询问 回答 分析师 管理层 电话会 电话 会议 业绩 财报 季度
+    年度 公司 他们 我们 这个 那个 今年 明年 去年 情况 方面 一下 可以 还是 以及 哪位 谁
+    的 了 吗 呢 和 与 在 是 有 对 中 上 下 提及 说 问 谈 讲 介绍 解释 评论 观点
+    看法 变化 发生 指出 预期 期间 时候 之间 评价 态度 立场 内容 原因 理由 方式 计划
+    """.split()  # noqa: SIM905 (one word list reads better than 90 quoted strings)
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A key term of a question and the strings that count as mentioning it."""
+
+    text: str
+    variants: tuple[str, ...]
+    specific: bool = False  # a name-like term (Threads, Reality Labs, MTIA) rather than a common word
+
+    def found_in(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(v.lower() in lowered for v in self.variants)
+
+
+def _is_specific(word: str) -> bool:
+    """A name-like Latin word (MTIA, iPhone, TikTok, Llama4): capitals or digits beyond the first letter."""
+    return any(ch.isupper() or ch.isdigit() for ch in word[1:]) or (word[0].isupper() and len(word) > 1)
+
+
+def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
+    """Glossary phrases, and name-like words; plain English words outside the glossary cannot be
+    checked against Chinese passages, so they are not key terms."""
+    lowered = question.lower().replace("-", " ")  # "foreign-exchange" is the glossary's "foreign exchange"
+    terms: list[Term] = []
+    taken: list[tuple[int, int]] = []
+    for m in glossary_phrases().finditer(lowered):
+        phrase = m.group(0)
+        taken.append(m.span())
+        surface = question[m.start() : m.end()]
+        terms.append(Term(surface, (phrase, *glossary()[phrase]), specific=surface != surface.lower()))
+    for m in _LATIN_WORD.finditer(question):
+        if any(m.start() < e and s < m.end() for s, e in taken):
+            continue
+        word = m.group(0).removesuffix("'s").removesuffix("'")
+        key = word.lower()
+        if key in ignore or key in common_english() or len(key) < 2:
+            continue
+        singular = key[:-1] if key.endswith("s") and key[:-1] in glossary() else key
+        if singular in glossary():
+            terms.append(Term(word, (word, *glossary()[singular]), specific=word != word.lower()))
+        elif _is_specific(word) and m.start() > 0:
+            terms.append(Term(word, (word,), specific=True))
+    return terms
+
+
+# jieba part-of-speech flags of topic words: nouns, proper nouns, verbal nouns, foreign words
+_TOPIC_FLAGS = ("n", "nz", "nt", "ns", "vn", "eng")
+
+
+def _cjk_terms(question: str, ignore: set[str]) -> list[Term]:
+    runs = CJK_RUN.findall(question)
+    if not runs:
+        return []  # an English question never pays jieba's 1.4 s start-up
+    terms: list[Term] = []
+    for run in runs:
+        for word, flag in segmenter().tagged(run):
+            if len(word) >= 2 and flag in _TOPIC_FLAGS and word not in _CJK_STOP and word not in ignore:
+                terms.append(Term(word, (word,)))
+    return terms
+
+
+def key_terms(question: str, ignore: set[str]) -> list[Term]:
+    """Topic terms of the question; names, company names and filler words (in `ignore` or the common
+    lists) are left out."""
+    lowered_ignore = {w.lower() for w in ignore}
+    return _latin_terms(question, lowered_ignore) + _cjk_terms(question, ignore)

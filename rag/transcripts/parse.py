@@ -1,0 +1,80 @@
+"""A call's transcript into attributed speaker turns: a pure function of the text, its manifest entry
+and a read-only speaker directory.
+
+Attribution learns people as it reads (a participant list, a "Name -- Title" line, the operator
+introducing an analyst); it does so on a copy of the directory, and `ParsedCall.people` reports the
+people the call named. Parsing the calls of a corpus in any order gives the same turns; the corpus
+directory is their merge (`rag.transcripts.speakers.merge_people`), made in one explicit step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rag.errors import TranscriptError
+from rag.transcripts.attribution import Turn, attribute_turns
+from rag.transcripts.clean import CleaningRules, clean_transcript
+from rag.transcripts.json_layout import split_json_turns
+from rag.transcripts.labelled_layouts import split_line_labels, split_paragraphs, split_titled_lines
+from rag.transcripts.layouts import RawTurn, split_inline_labels, split_name_lines, split_sections_qa
+from rag.transcripts.manifest import JSON_LAYOUT, LAYOUT_NAMES, CallInfo
+from rag.transcripts.participants import Participant, find_participants
+from rag.transcripts.speakers import Person, SpeakerDirectory
+
+Splitter = Callable[[str, SpeakerDirectory, dict[str, Any]], list[RawTurn]]
+SPLITTERS: dict[str, Splitter] = {
+    "name_lines": split_name_lines,
+    "sections_qa": split_sections_qa,
+    "inline_labels": split_inline_labels,
+    "titled_lines": split_titled_lines,
+    "line_labels": split_line_labels,
+    "paragraphs": split_paragraphs,
+}
+
+
+@dataclass(frozen=True)
+class SplitCall:
+    text: str  # the cleaned transcript that turn spans point into
+    raw_turns: list[RawTurn]
+    participants: list[Participant]
+
+
+@dataclass(frozen=True)
+class ParsedCall:
+    call: CallInfo
+    turns: list[Turn]
+    people: list[Person]  # everyone the call's turns are attributed to, as this call knows them
+
+
+def split_call(text: str, call: CallInfo, directory: SpeakerDirectory, rules: CleaningRules) -> SplitCall:
+    """Clean a transcript and split it into raw turns by its layout, with its participant list."""
+    if call.layout == JSON_LAYOUT:
+        document = split_json_turns(text, rules)
+        return SplitCall(document.text, document.turns, document.participants)
+    if call.layout not in SPLITTERS:
+        raise TranscriptError(
+            f"{call.file}: unknown layout {call.layout!r} in the manifest; allowed: {', '.join(LAYOUT_NAMES)}"
+        )
+    cleaned = clean_transcript(text, rules)
+    participants = find_participants(cleaned.split("\n"))
+    return SplitCall(cleaned, SPLITTERS[call.layout](cleaned, directory, call.hints), participants)
+
+
+def call_directory(call: CallInfo, directory: SpeakerDirectory) -> SpeakerDirectory:
+    """The directory a call is read with: `directory` plus the people its manifest entry remembers."""
+    local = directory.copy()
+    for record in call.speakers:
+        local.add(Person.from_dict(record))
+    return local
+
+
+def parse_call(text: str, call: CallInfo, directory: SpeakerDirectory, rules: CleaningRules) -> ParsedCall:
+    """Clean a transcript and split it into attributed speaker turns; `directory` is not changed."""
+    local = call_directory(call, directory)
+    split = split_call(text, call, local, rules)
+    turns = attribute_turns(split.raw_turns, local, call.company, call.hints, split.participants)
+    named = dict.fromkeys(t.speaker for t in turns if t.attributed)
+    people = [p for p in (local.get(name) for name in named) if p is not None]
+    return ParsedCall(call, turns, people)

@@ -1,0 +1,158 @@
+"""Who speaks: canonical people with their aliases, roles and firms.
+
+The shipped directory (rag/data/speakers.json) holds only what a transcript cannot say (the Chinese
+transliterations of the seed speakers, role and firm vocabularies); everyone else is read from the
+transcripts. Parsing a call never changes the directory it is given: it works on its own copy and
+reports the people it named, and `merge_people` adds them in one explicit step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.errors import UnknownSpeaker
+from rag.text.names import name_key
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str
+    firm: str | None = None
+    company: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def is_analyst(self) -> bool:
+        return self.role == "Analyst"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "role": self.role,
+            "firm": self.firm,
+            "company": self.company,
+            "aliases": list(self.aliases),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Person:
+        return cls(
+            name=data["name"],
+            role=data["role"],
+            firm=data.get("firm"),
+            company=data.get("company"),
+            aliases=tuple(dict.fromkeys([data["name"], *data.get("aliases", [])])),
+        )
+
+
+@dataclass
+class SpeakerDirectory:
+    """People by every name they go by, plus role and firm vocabularies for reading questions."""
+
+    people: list[Person]
+    role_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    firm_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _by_key: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._by_key = {}
+        for i, person in enumerate(self.people):
+            for alias in person.aliases or (person.name,):
+                self._by_key.setdefault(name_key(alias), i)
+
+    @classmethod
+    def load(cls, path: Path) -> SpeakerDirectory:
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SpeakerDirectory:
+        return cls(
+            people=[Person.from_dict(p) for p in data.get("people", [])],
+            role_aliases={k: tuple(v) for k, v in data.get("roles", {}).items()},
+            firm_aliases={k: tuple(v) for k, v in data.get("firms", {}).items()},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "people": [p.to_dict() for p in self.people],
+            "roles": {k: list(v) for k, v in self.role_aliases.items()},
+            "firms": {k: list(v) for k, v in self.firm_aliases.items()},
+        }
+
+    def copy(self) -> SpeakerDirectory:
+        """An independent copy: changes to it leave this directory as it is."""
+        return SpeakerDirectory(list(self.people), dict(self.role_aliases), dict(self.firm_aliases))
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.people]
+
+    def get(self, name: str) -> Person | None:
+        """The person whose canonical name or any alias is exactly `name` (spacing and dots ignored)."""
+        index = self._by_key.get(name_key(name))
+        return self.people[index] if index is not None else None
+
+    def resolve(self, name: str, *, among: list[str] | None = None) -> Person:
+        """Like `get`, but an unknown name is an error that lists who is known."""
+        person = self.get(name)
+        if person is None or (among is not None and person.name not in among):
+            known = ", ".join(among if among is not None else self.names)
+            raise UnknownSpeaker(f"unknown speaker {name!r}: known speakers are {known}")
+        return person
+
+    def add(self, person: Person) -> Person:
+        """Add a new person, or merge new aliases into the one already known under that name."""
+        existing = self.get(person.name)
+        if existing is None:
+            self.people.append(person)
+            index = len(self.people) - 1
+            for alias in person.aliases or (person.name,):
+                self._by_key.setdefault(name_key(alias), index)
+            return person
+        merged = Person(
+            name=existing.name,
+            role=existing.role,
+            firm=existing.firm or person.firm,
+            company=existing.company or person.company,
+            aliases=tuple(dict.fromkeys([*existing.aliases, *person.aliases])),
+        )
+        self.replace(existing, merged)
+        return merged
+
+    def replace(self, old: Person, new: Person) -> None:
+        """Put `new` where `old` was (same position, its aliases indexed)."""
+        index = self.people.index(old)
+        self.people[index] = new
+        for alias in new.aliases or (new.name,):
+            key = name_key(alias)
+            if self._by_key.get(key, index) >= index:  # the first person in order owns an alias
+                self._by_key[key] = index
+
+    def canonical_firm(self, firm: str) -> str:
+        """The canonical spelling of a firm name ("摩根大通" → "J.P. Morgan"); unknown firms pass through."""
+        key = name_key(firm)
+        for canonical, aliases in self.firm_aliases.items():
+            if any(name_key(a) == key for a in (canonical, *aliases)):
+                return canonical
+        return firm
+
+    def alias_patterns(self) -> list[tuple[str, Person]]:
+        """(alias, person) pairs, longest alias first, for scanning free text."""
+        pairs = [(alias, person) for person in self.people for alias in person.aliases]
+        return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
+
+
+def merge_people(directory: SpeakerDirectory, people: Iterable[Person]) -> SpeakerDirectory:
+    """A new directory: `directory` plus `people` (the speakers parsed calls named), merged by name."""
+    merged = directory.copy()
+    for person in people:
+        merged.add(person)
+    return merged
