@@ -12,10 +12,10 @@ from html import escape
 from typing import Any
 
 from rag.answer.types import Answer, Citation
+from rag.text.sentences import sentence_ends, snap_back, snap_forward
 
 # "[3]", "[1][2]" and "[1, 2]" all cite; each number becomes its own link.
 _MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\]")
-_SENTENCE_END = "。！？!?.;；\n"
 _EXCERPT_MAX = 320  # characters (mostly CJK); a longer passage shows an excerpt, the whole turn in <details>
 _FILTER_NAMES = (("speaker", "speaker"), ("quarter", "quarter"), ("company", "company"))
 
@@ -156,32 +156,18 @@ def highlight_passage(text: str, highlights: Iterable[str], start: int = 0, end:
     return "".join(out).replace("\n", "<br>")
 
 
-def _snap_back(text: str, pos: int, floor: int) -> int:
-    """Move `pos` back to just after a sentence end, but not before `floor`."""
-    for i in range(pos, floor, -1):
-        if text[i - 1] in _SENTENCE_END:
-            return i
-    return floor
-
-
-def _snap_forward(text: str, pos: int, ceiling: int) -> int:
-    for i in range(pos, min(ceiling, len(text))):
-        if text[i] in _SENTENCE_END:
-            return i + 1
-    return min(ceiling, len(text))
-
-
 def excerpt_bounds(text: str, highlights: Iterable[str]) -> tuple[int, int]:
     """The part of a long passage to show on its card: around the highlighted sentences."""
     if len(text) <= _EXCERPT_MAX:
         return 0, len(text)
     spans = _highlight_spans(text, highlights)
+    ends = sentence_ends(text)
     if not spans:
-        return 0, _snap_forward(text, _EXCERPT_MAX - 100, _EXCERPT_MAX)
+        return 0, min(len(text), snap_forward(ends, _EXCERPT_MAX - 100, _EXCERPT_MAX))
     first_start, first_end = spans[0]
     last_end = max(e for s, e in spans if s - first_start < _EXCERPT_MAX)
-    start = _snap_back(text, first_start, max(0, first_start - 80))
-    end = _snap_forward(text, max(last_end, first_end), max(last_end, start + _EXCERPT_MAX))
+    start = snap_back(ends, first_start, max(0, first_start - 80))
+    end = min(len(text), snap_forward(ends, max(last_end, first_end), max(last_end, start + _EXCERPT_MAX)))
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
