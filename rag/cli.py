@@ -55,7 +55,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _stream_llm_answer(stream, *, show_draft: bool) -> Answer:  # type: ignore[no-untyped-def]
-    """Print the model's tokens as they arrive (to stderr when stdout is piped), return the verified Answer."""
+    """Print the model's tokens as they arrive (stderr when stdout is piped); return the verified Answer."""
     out = sys.stdout if sys.stdout.isatty() else sys.stderr
     answer: Answer | None = None
     drafted = False

