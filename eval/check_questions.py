@@ -1,4 +1,7 @@
-"""Validate an evaluation question set: python eval/check_questions.py [QUESTIONS.jsonl] [--transcripts-dir DIR].
+"""Validate an evaluation question set.
+
+    python eval/check_questions.py [QUESTIONS.jsonl] [--transcripts-dir DIR]
+
 
 The checker itself is rag.evaluation.question_set (what `rag eval` uses); this is its command line.
 """

@@ -97,7 +97,7 @@ def test_expected_speaker_is_who_the_transcript_names_at_the_evidence(
 
 
 def test_evidence_survives_the_products_own_cleaner(set_questions: list[Any]) -> None:
-    """The metrics match evidence against chunks cleaned by rag.transcripts.clean, not by the checker's simple regex."""
+    """The metrics match evidence against chunks cleaned by rag.transcripts.clean, not the checker's regex."""
     from rag.transcripts.clean import clean_transcript as product_clean
 
     paths = checker.find_transcripts(checker.default_transcripts_dir(), checker.SOURCE_QUARTERS)

@@ -52,10 +52,14 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[Cal
 
 def _write_manifest(settings: Settings, calls: list[CallInfo]) -> None:
     data = {"calls": [c.to_dict() for c in calls]}
-    (settings.transcripts_dir / MANIFEST_NAME).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    (settings.transcripts_dir / MANIFEST_NAME).write_text(
+        json.dumps(data, ensure_ascii=False), encoding="utf-8"
+    )
 
 
-def test_the_corpus_parsed_in_two_orders_gives_identical_chunks(corpus: tuple[Settings, list[CallInfo]]) -> None:
+def test_the_corpus_parsed_in_two_orders_gives_identical_chunks(
+    corpus: tuple[Settings, list[CallInfo]],
+) -> None:
     settings, calls = corpus
     _write_manifest(settings, calls)
     forward, forward_people = parse_corpus(settings, load_manifest(settings.transcripts_dir))

@@ -27,7 +27,9 @@ def turns_by_quarter():
     directory = SpeakerDirectory.load(settings.speakers_file)
     rules = CleaningRules.load()
     return {
-        call.quarter: parse_call(read_transcript(settings.transcripts_dir / call.file), call, directory, rules).turns
+        call.quarter: parse_call(
+            read_transcript(settings.transcripts_dir / call.file), call, directory, rules
+        ).turns
         for call in load_manifest(settings.transcripts_dir)
     }
 
@@ -52,7 +54,12 @@ def test_2024q4_turn_counts_and_answers_link_to_their_question(turns_by_quarter)
     speakers = Counter(t.speaker for t in turns)
     assert speakers["Mark Zuckerberg"] == 7 and speakers["Susan Li"] == 6
     mtia = next(t for t in turns if "MTIA" in t.text)
-    assert (mtia.speaker, mtia.kind, mtia.asker, mtia.asker_firm) == ("Susan Li", "answer", "Brian Nowak", "Morgan Stanley")
+    assert (mtia.speaker, mtia.kind, mtia.asker, mtia.asker_firm) == (
+        "Susan Li",
+        "answer",
+        "Brian Nowak",
+        "Morgan Stanley",
+    )
     assert turns[mtia.replies_to_turn - 1].speaker == "Brian Nowak"
 
 
@@ -63,7 +70,9 @@ def test_2023q2_sections_follow_manifest_hints_and_qa_is_unnamed(turns_by_quarte
     qa = turns[3:]
     assert len(qa) == 22
     assert all(t.speaker == "Analyst" and not t.attributed for t in qa if t.kind == "question")
-    assert all(t.speaker == "Meta management" and t.replies_to_turn == t.number - 1 for t in qa if t.kind == "answer")
+    assert all(
+        t.speaker == "Meta management" and t.replies_to_turn == t.number - 1 for t in qa if t.kind == "answer"
+    )
 
 
 def test_2025q2_inline_labels_with_noise_are_attributed(turns_by_quarter):

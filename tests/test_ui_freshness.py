@@ -55,7 +55,17 @@ def test_a_call_added_from_a_terminal_is_cited_by_the_running_page(
         transcript = tmp_path / "acme-q3.txt"
         transcript.write_text(ACME_CALL, encoding="utf-8")
         added = subprocess.run(
-            [sys.executable, "-m", "rag.cli", "add", str(transcript), "--company", "Acme", "--quarter", "2025Q3"],
+            [
+                sys.executable,
+                "-m",
+                "rag.cli",
+                "add",
+                str(transcript),
+                "--company",
+                "Acme",
+                "--quarter",
+                "2025Q3",
+            ],
             cwd=PROJECT_ROOT,
             env={**os.environ, **corpus},
             capture_output=True,

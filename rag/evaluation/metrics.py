@@ -105,7 +105,7 @@ class QuestionScore:
 
 
 def claim_units(text: str) -> list[str]:
-    """The answer's sentences (rag.answer.verify's splitter), with a quotation and its marker kept together."""
+    """The answer's sentences (the answer splitter), with a quotation and its marker kept together."""
     quotes: list[str] = []
 
     def protect(match: re.Match[str]) -> str:

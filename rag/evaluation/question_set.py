@@ -1,6 +1,7 @@
 """Validate an evaluation question set: schema, coverage minimums, evidence found in the gold transcripts.
 
-Usage: python eval/check_questions.py (or python -m rag.evaluation.question_set) [QUESTIONS.jsonl] [--transcripts-dir DIR]
+Usage: python eval/check_questions.py [QUESTIONS.jsonl] [--transcripts-dir DIR]
+(or python -m rag.evaluation.question_set with the same arguments).
 QUESTIONS.jsonl defaults to eval/questions.jsonl; eval/heldout.jsonl is the held-out set, held to its own
 id prefix and (smaller) coverage minimums, and to sharing no id or question with the other shipped set.
 Prints a summary table and exits 1 when any problem is found. No model, no index: it reads text files only.

@@ -84,7 +84,7 @@ def _letter(char: str) -> bool:
 def non_overlapping(
     matches: Sequence[AliasMatch[V]], keep: Callable[[AliasMatch[V]], bool] = lambda m: True
 ) -> list[AliasMatch[V]]:
-    """The `keep` matches that survive overlaps (longest alias first, then the earlier pair), in text order."""
+    """The `keep` matches that survive overlaps (longest alias first, then the earlier pair), by position."""
     chosen: list[AliasMatch[V]] = []
     for match in sorted(
         (m for m in matches if keep(m)), key=lambda m: (-(m.end - m.start), m.order, m.start)
