@@ -60,6 +60,7 @@ def test_chinese_numeral_percentages() -> None:
     assert only("百分之四十五").value == 45
     assert only("百分之十二点五").value == 12.5
     assert only("百分之一百").value == 100
+    assert only("百分之百").value == 100  # "百分之百": a bare 百 (cn2an refuses it)
 
 
 @pytest.mark.parametrize(
