@@ -1,0 +1,202 @@
+"""Each abstention rule of rag.answer.abstention, one at a time, on hand-made requests and passages.
+
+Every test starts from a request the passages answer and changes the one thing its rule reads, so a
+rule that stopped firing (or fired on answerable questions) fails its own test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rag.answer.abstention import CorpusFacts, why_unanswerable
+from rag.chunks import Chunk
+from rag.query.retrieve import Hit
+from rag.query.understand import SearchRequest
+from rag.settings import AbstentionSettings
+from rag.text.terms import Term
+
+CORPUS_TEXT = (
+    "Cloud revenue grew this quarter. Capex will be $12 billion in 2025. Orion is our glasses prototype. "
+    "Margins improved."
+)
+CORPUS = CorpusFacts(
+    speakers=["Jane Roe", "John Smith"],
+    companies=["Acme"],
+    quarters=["2024Q3", "2024Q4"],
+    mentions=lambda term: term.found_in(CORPUS_TEXT),
+)
+SETTINGS = AbstentionSettings()
+
+CLOUD = Term("cloud", ("cloud",))
+CAPEX = Term("capex", ("capex", "资本支出", "资本开支"))  # a glossary term: its Chinese renderings
+REVENUE = Term("revenue", ("revenue", "收入", "营收"))
+ORION = Term("Orion", ("Orion",), specific=True)
+
+
+def _hit(text: str, *, quarter: str = "2024Q4", attributed: bool = True, row: int = 0) -> Hit:
+    chunk = Chunk(
+        text=text,
+        company="Acme",
+        quarter=quarter,
+        speaker="Jane Roe" if attributed else "Analyst",
+        role="CFO" if attributed else "Analyst",
+        firm="Acme" if attributed else None,
+        turn=row + 1,
+        source=f"acme-{quarter}.txt",
+        start=row * 100,
+        end=row * 100 + len(text),
+        kind="remarks" if attributed else "question",
+        attributed=attributed,
+        language="en",
+    )
+    return Hit(chunk, 0.9 - row / 100, row)
+
+
+ANSWERABLE = SearchRequest("What did Jane Roe say about cloud?", speakers=("Jane Roe",), terms=(CLOUD,))
+HITS = [_hit("Cloud revenue grew this quarter.")]
+
+
+def _reason(request: SearchRequest, hits: list[Hit] = HITS) -> str:
+    abstention = why_unanswerable(request, hits, CORPUS, SETTINGS)
+    assert abstention is not None, "expected an abstention"
+    assert abstention.reason_zh  # every reason is given in both languages
+    return abstention.reason_en
+
+
+def test_a_question_the_passages_answer_gets_no_abstention() -> None:
+    assert why_unanswerable(ANSWERABLE, HITS, CORPUS, SETTINGS) is None
+
+
+def test_a_person_who_never_speaks_is_named_with_the_known_speakers() -> None:
+    reason = _reason(replace(ANSWERABLE, unknown_people=("Bob Builder",)))
+    assert reason == "Bob Builder does not speak on any of the calls (speakers: Jane Roe, John Smith)"
+
+
+def test_a_company_without_a_call_is_named_with_the_known_companies() -> None:
+    reason = _reason(replace(ANSWERABLE, other_companies=("Globex",)))
+    assert reason == "the corpus has no call of Globex (companies: Acme)"
+
+
+def test_a_missing_call_is_named_with_the_calls_there_are() -> None:
+    reason = _reason(replace(ANSWERABLE, missing_calls=("2022Q4",)))
+    assert reason == "the transcripts have no 2022Q4 call (calls: 2024Q3, 2024Q4)"
+
+
+def test_no_hits_says_whose_turns_on_which_call_were_missing() -> None:
+    reason = _reason(replace(ANSWERABLE, quarters=("2024Q3",)), hits=[])
+    assert reason == "no turn by Jane Roe on 2024Q3 in the transcripts"
+
+
+def test_no_hits_without_filters_says_anyone_on_any_call() -> None:
+    assert _reason(SearchRequest("cloud?", terms=(CLOUD,)), hits=[]) == (
+        "no turn by anyone on any call in the transcripts"
+    )
+
+
+def test_who_asked_with_no_named_analyst_in_the_top_passages_abstains() -> None:
+    request = SearchRequest("Who asked about cloud?", asks_who_asked=True, terms=(CLOUD,))
+    hits = [_hit(f"Question {i} about cloud?", attributed=False, row=i) for i in range(3)]
+    assert _reason(request, hits) == "the 2024Q4 transcript does not name the analysts who asked"
+
+
+def test_who_asked_looks_only_at_the_window_of_top_passages() -> None:
+    request = SearchRequest("Who asked about cloud?", asks_who_asked=True, terms=(CLOUD,))
+    unnamed = [_hit(f"Question {i} about cloud?", attributed=False, row=i) for i in range(3)]
+    named_fourth = [*unnamed, _hit("A named question about cloud?", row=3)]
+    assert why_unanswerable(request, named_fourth, CORPUS, SETTINGS) is not None
+    wider = AbstentionSettings(who_asked_window=4)
+    assert why_unanswerable(request, named_fourth, CORPUS, wider) is None
+
+
+def test_who_asked_with_a_named_analyst_in_the_window_is_answerable() -> None:
+    request = SearchRequest("Who asked about cloud?", asks_who_asked=True, terms=(CLOUD,))
+    hits = [_hit("Question about cloud?", attributed=False), _hit("Another about cloud?", row=1)]
+    assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None
+
+
+def test_a_name_like_term_the_corpus_never_uses_decides_alone() -> None:
+    tiktok = Term("TikTok", ("TikTok",), specific=True)
+    reason = _reason(replace(ANSWERABLE, terms=(CLOUD, tiktok)))
+    assert reason == "the calls never mention “TikTok”"
+
+
+def test_a_glossary_term_the_corpus_never_uses_decides_alone() -> None:
+    bitcoin = Term("bitcoin", ("bitcoin", "比特币"))
+    assert _reason(replace(ANSWERABLE, terms=(CLOUD, bitcoin))) == "the calls never mention “bitcoin”"
+
+
+def test_a_plain_word_the_corpus_never_uses_does_not_decide_beside_a_term_it_uses() -> None:
+    weather = Term("weather", ("weather",))
+    assert why_unanswerable(replace(ANSWERABLE, terms=(CLOUD, weather)), HITS, CORPUS, SETTINGS) is None
+
+
+def test_plain_words_the_corpus_never_uses_abstain_when_they_are_all_the_terms() -> None:
+    weather = Term("weather", ("weather",))
+    assert _reason(replace(ANSWERABLE, terms=(weather,))) == "the calls never mention “weather”"
+
+
+def test_key_terms_in_the_corpus_but_in_no_retrieved_passage_abstain() -> None:
+    request = replace(ANSWERABLE, terms=(Term("margins", ("margins",)),))
+    assert CORPUS.mentions(request.terms[0])
+    reason = _reason(request)
+    assert reason == "no passage by Jane Roe in the searched calls mentions “margins”"
+
+
+def test_a_figure_stated_only_for_another_quarter_abstains() -> None:
+    request = SearchRequest(
+        "What was revenue in Q2 2024?",
+        terms=(REVENUE,),
+        wants_number=True,
+        quarters_named=("2024Q2",),
+        years=frozenset({2024}),
+    )
+    hits = [_hit("Revenue in Q3 2024 will be $5 billion.")]
+    assert _reason(request, hits) == "the calls state “revenue” for 2024Q3, not for 2024Q2"
+
+
+def test_a_figure_for_the_asked_quarter_is_answerable() -> None:
+    request = SearchRequest(
+        "What was revenue in Q3 2024?",
+        terms=(REVENUE,),
+        wants_number=True,
+        quarters_named=("2024Q3",),
+        years=frozenset({2024}),
+    )
+    hits = [_hit("Revenue in Q3 2024 will be $5 billion.")]
+    assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None
+
+
+def test_no_figure_for_the_asked_year_abstains() -> None:
+    request = SearchRequest("What is 2025 capex?", terms=(CAPEX,), wants_number=True, years=frozenset({2025}))
+    hits = [_hit("Capex was $10 billion in 2023.", quarter="2024Q3")]
+    assert _reason(request, hits) == "no passage gives a figure for “capex” in 2025"
+
+
+def test_a_figure_naming_the_asked_year_is_answerable() -> None:
+    request = SearchRequest("What is 2025 capex?", terms=(CAPEX,), wants_number=True, years=frozenset({2025}))
+    hits = [_hit("Capex will be $12 billion in 2025.", quarter="2024Q3")]
+    assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None
+
+
+def test_a_yearless_figure_on_the_previous_years_call_counts_as_guidance_for_the_year() -> None:
+    request = SearchRequest("What is 2025 capex?", terms=(CAPEX,), wants_number=True, years=frozenset({2025}))
+    hits = [_hit("We expect capex of $12 billion.", quarter="2024Q4")]
+    assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None
+
+
+def test_no_figure_for_a_name_like_term_abstains() -> None:
+    request = SearchRequest("How many users does Orion have?", terms=(ORION,), wants_number=True)
+    hits = [_hit("Orion is our glasses prototype and it is going well.")]
+    assert _reason(request, hits) == "no passage gives a figure for “Orion”"
+
+
+def test_a_figure_beside_the_name_like_term_is_answerable() -> None:
+    request = SearchRequest("How many users does Orion have?", terms=(ORION,), wants_number=True)
+    hits = [_hit("Orion is our glasses prototype. Orion has 5 million users.")]
+    assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None
+
+
+def test_a_name_like_term_needs_no_figure_when_no_number_is_asked() -> None:
+    request = SearchRequest("What is Orion?", terms=(ORION,))
+    hits = [_hit("Orion is our glasses prototype and it is going well.")]
+    assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None
