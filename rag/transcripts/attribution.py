@@ -27,7 +27,7 @@ from rag.transcripts.participants import (
 from rag.transcripts.speakers import Person, SpeakerDirectory
 
 _OPERATOR_LABELS = OPERATOR_WORDS
-_FIRST_PERSON = re.compile(r"我们|我认为|我想|我预计|我们的|(?<![A-Za-z])(?:we|our|I)(?![A-Za-z])")
+_FIRST_PERSON = re.compile(r"我们|我认为|我想|我预计|我们的|(?<![A-Za-z])(?:[Ww]e|[Oo]ur|I)(?![A-Za-z])")
 
 
 @dataclass(frozen=True)

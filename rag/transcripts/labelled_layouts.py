@@ -197,6 +197,11 @@ class _TurnBuilder:
             )
         self.body = []
 
+    def heading(self, line: Line) -> None:
+        """A section heading closes the open turn; the turns after it belong to its section."""
+        self.flush()
+        self.section = line.text.rstrip(":：")
+
     def start(self, fields: dict[str, Any], first: Line | None) -> None:
         self.flush()
         self.fields = fields
@@ -234,7 +239,7 @@ def split_line_labels(text: str, directory: SpeakerDirectory, hints: dict[str, A
         if i in skip:
             continue
         if SECTION_HEADING.fullmatch(line.text):
-            builder.section = line.text.rstrip(":：")
+            builder.heading(line)
             continue
         m = _LINE_LABEL.match(line.text)
         fields = (
@@ -270,7 +275,7 @@ def split_titled_lines(text: str, directory: SpeakerDirectory, hints: dict[str, 
         if i in skip:
             continue
         if SECTION_HEADING.fullmatch(line.text):
-            builder.section = line.text.rstrip(":：")
+            builder.heading(line)
             continue
         fields = _titled_label(line.text)
         if fields is not None:

@@ -170,23 +170,11 @@ def split_inline_labels(text: str, directory: SpeakerDirectory, hints: dict[str,
     turns: list[RawTurn] = []
     for line in iter_lines(text):
         labels = find_inline_labels(line.text, directory)
-        cursor = 0
-        pieces: list[tuple[int, int, dict[str, Any]]] = []
-        for start, end, fields in labels:
-            pieces.append((cursor, start, {}))
-            pieces.append((end, None, fields))  # type: ignore[arg-type]
-            cursor = end
-        if not labels:
-            pieces.append((0, len(line.text), {}))
-        # resolve the end of each labelled piece: up to the next label
-        spans: list[tuple[int, int, dict[str, Any]]] = []
-        bounds = [s for s, _, _ in labels] + [len(line.text)]
-        label_index = 0
-        for start, end, fields in pieces:
-            if end is None:
-                label_index += 1
-                end = bounds[label_index]
-            spans.append((start, end, fields))
+        # the text before the first label continues the previous turn; each label runs to the next
+        spans: list[tuple[int, int, dict[str, Any]]] = [(0, labels[0][0] if labels else len(line.text), {})]
+        for i, (_, end, fields) in enumerate(labels):
+            stop = labels[i + 1][0] if i + 1 < len(labels) else len(line.text)
+            spans.append((end, stop, fields))
         for start, end, fields in spans:
             chunk = line.text[start:end].strip()
             if not chunk:
