@@ -1,21 +1,25 @@
-"""Fixtures for the LLM answer path: a real llama.cpp server with the SmolLM2 GGUF, and tiny local
-servers that misbehave on purpose (never answer, broken JSON, 429, a stream cut midway).
+"""Fixtures for the LLM answer path: a real llama.cpp server with the SmolLM2 GGUF, a proxy that records
+what crosses the wire to it, and tiny local servers that answer as scripted (a cited answer built from
+the passages they receive) or misbehave on purpose (never answer, broken JSON, 429, a stream cut midway).
 
 Import the ones you use into a test module or conftest: `from llm_fixtures import llm_server`.
 """
 
 from __future__ import annotations
 
+import http.client
 import importlib.util
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -107,6 +111,96 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServ
         server.stop()
 
 
+# ---------------------------------------------------------------- what crosses the wire
+
+
+@dataclass
+class Exchange:
+    """One request that went through a `recording_proxy` and the response body the upstream sent."""
+
+    request: dict[str, Any]
+    headers: dict[str, str]
+    status: int = 0
+    body: bytes = b""
+
+    @property
+    def deltas(self) -> list[str]:
+        """The non-empty text deltas of a streamed response, in the order the server sent them."""
+        parts = []
+        for line in self.body.decode("utf-8").splitlines():
+            data = line.removeprefix("data:").strip() if line.startswith("data:") else ""
+            if data and data != "[DONE]":
+                for choice in json.loads(data).get("choices", []):
+                    content = (choice.get("delta") or {}).get("content")
+                    if content:
+                        parts.append(content)
+        return parts
+
+    @property
+    def text(self) -> str:
+        """The answer the server wrote: the streamed deltas joined, or the message content."""
+        if self.request.get("stream"):
+            return "".join(self.deltas)
+        return str(json.loads(self.body)["choices"][0]["message"]["content"])
+
+
+_FORWARDED_HEADERS = ("content-type", "authorization", "accept")
+
+
+@dataclass
+class RecordingProxy:
+    base_url: str  # ends in /v1, like the upstream's
+    exchanges: list[Exchange] = field(default_factory=list)
+
+
+@contextmanager
+def recording_proxy(upstream: str, timeout: float = 300.0) -> Iterator[RecordingProxy]:
+    """A local HTTP proxy in front of `upstream` (a /v1 base URL) that relays each POST as it comes,
+    streamed responses chunk by chunk, and records the request and the response body."""
+    target = urllib.parse.urlsplit(upstream)
+    proxy = RecordingProxy(base_url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            raw = self.rfile.read(int(self.headers.get("content-length", 0)))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            exchange = Exchange(json.loads(raw or b"{}"), headers)
+            proxy.exchanges.append(exchange)
+            upstream_connection = http.client.HTTPConnection(target.netloc, timeout=timeout)
+            forwarded = {k: v for k, v in headers.items() if k in _FORWARDED_HEADERS}
+            try:
+                upstream_connection.request("POST", self.path, body=raw, headers=forwarded)
+                response = upstream_connection.getresponse()
+                exchange.status = response.status
+                self.send_response(response.status)
+                self.send_header("content-type", response.getheader("content-type") or "application/json")
+                self.send_header("transfer-encoding", "chunked")
+                self.end_headers()
+                while piece := response.read1(65536):
+                    exchange.body += piece
+                    self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+            finally:
+                upstream_connection.close()
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    proxy.base_url = f"http://127.0.0.1:{httpd.server_address[1]}{target.path}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield proxy
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 # ---------------------------------------------------------------- real passages from the corpus
 
 
@@ -154,7 +248,49 @@ def mtia_passages() -> list[tuple[Chunk, float]]:
     return [(mtia, 0.82), (capex, 0.41)]
 
 
-# ---------------------------------------------------------------- servers that misbehave
+# ---------------------------------------------------------------- a faithful answer to the request
+
+_PASSAGE_RE = re.compile(r"<passage ([^>]*)>\n(.*?)\n</passage>", re.DOTALL)
+_ATTRIBUTE_RE = re.compile(r'(\w+)="([^"]*)"')
+_SENTENCE_RE = re.compile(r"[^。！？!?\n]+?(?:[。！？!?]|\.(?=\s|$))")
+
+
+@dataclass(frozen=True)
+class PromptPassage:
+    """A passage as the prompt quoted it to the endpoint."""
+
+    n: int
+    attributes: dict[str, str]
+    text: str
+
+
+def passages_in_request(body: dict[str, Any]) -> list[PromptPassage]:
+    """The numbered passages of a chat-completions request body, read back from its last message."""
+    content = body["messages"][-1]["content"]
+    passages = []
+    for attributes, text in _PASSAGE_RE.findall(content):
+        values = dict(_ATTRIBUTE_RE.findall(attributes))
+        passages.append(PromptPassage(int(values["n"]), values, text))
+    return passages
+
+
+def quoted_sentence(text: str) -> str:
+    """The first sentence of a passage that states a figure (the first sentence when none does)."""
+    sentences = [s.strip() for s in _SENTENCE_RE.findall(text) if len(s.strip()) > 8]
+    return next((s for s in sentences if re.search(r"\d", s)), sentences[0])
+
+
+def cited_answer(body: dict[str, Any]) -> str:
+    """What a faithful model writes: one sentence quoted from each passage it was sent, each followed
+    by that passage's marker (before the full stop, as models usually put it)."""
+    return "".join(
+        f"{sentence[:-1]}[{passage.n}]{sentence[-1]}"
+        for passage in passages_in_request(body)
+        for sentence in [quoted_sentence(passage.text)]
+    )
+
+
+# ---------------------------------------------------------------- servers that answer as scripted
 
 
 @dataclass
@@ -188,9 +324,12 @@ def _sse_chunk(text: str) -> bytes:
 
 
 @contextmanager
-def scripted_server(behaviour: str, answer: str = "", status: int = 200) -> Iterator[ScriptedServer]:
+def scripted_server(
+    behaviour: str, answer: str | Callable[[dict[str, Any]], str] = "", status: int = 200
+) -> Iterator[ScriptedServer]:
     """behaviour: "answer" (valid JSON or stream), "broken_json", "not_json", "status" (error `status`),
-    "cut_stream" (two deltas then the connection drops)."""
+    "cut_stream" (two deltas then the connection drops). `answer` is the text, or a function of the
+    request body that writes it (e.g. `cited_answer`)."""
     server_state = ScriptedServer(base_url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -203,6 +342,7 @@ def scripted_server(behaviour: str, answer: str = "", status: int = 200) -> Iter
             body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
             server_state.requests.append(body)
             server_state.headers.append({k.lower(): v for k, v in self.headers.items()})
+            text = answer(body) if callable(answer) else answer
             if behaviour == "status":
                 message = {"error": {"message": f"scripted error {status}", "type": "test"}}
                 if status == 401:
@@ -214,9 +354,9 @@ def scripted_server(behaviour: str, answer: str = "", status: int = 200) -> Iter
             elif behaviour == "not_json":
                 self._send(200, "text/html", b"<html>gateway page</html>")
             elif body.get("stream"):
-                self._stream(cut=behaviour == "cut_stream")
+                self._stream(text, cut=behaviour == "cut_stream")
             else:
-                self._send(200, "application/json", json.dumps(_completion(answer)).encode())
+                self._send(200, "application/json", json.dumps(_completion(text)).encode())
 
         def _send(self, status_code: int, content_type: str, payload: bytes) -> None:
             self.send_response(status_code)
@@ -225,7 +365,7 @@ def scripted_server(behaviour: str, answer: str = "", status: int = 200) -> Iter
             self.end_headers()
             self.wfile.write(payload)
 
-        def _stream(self, *, cut: bool) -> None:
+        def _stream(self, answer: str, *, cut: bool) -> None:
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
             if cut:

@@ -12,9 +12,12 @@ from pathlib import Path
 import pytest
 from llm_fixtures import (
     MODEL_ALIAS,
+    Exchange,
     RunningServer,
     free_port,
     mtia_passages,
+    passages_in_request,
+    recording_proxy,
     scripted_server,
     silent_server,
     start_llama_server,
@@ -24,6 +27,8 @@ from openai import OpenAI
 from rag.answer.generate import finish_answer, generate_answer, stream_answer
 from rag.answer.prompting import build_messages, is_abstention
 from rag.answer.types import Answer, Citation
+from rag.answer.verify import markers_in, verify_answer
+from rag.api import QueryEngine
 from rag.chunks import Chunk
 from rag.settings import Settings
 from rag.text.language import language_of
@@ -128,7 +133,13 @@ def test_stream_yields_deltas_then_the_verified_answer(
     with scripted_server("answer", text) as server:
         deltas, answer = run_stream(QUESTION, passages, fallback, settings_for(server.base_url))
     assert len(deltas) > 1 and "".join(deltas) == text
-    assert answer.mode == "llm" and answer.grounding[0].passed
+    assert server.requests[0]["stream"] is True
+    assert answer.mode == "llm" and answer.notice is None and not answer.abstained
+    assert answer.text == text
+    assert [(check.citations, check.passed) for check in answer.grounding] == [((1,), True)]
+    assert [c.chunk_id for c in answer.citations] == [chunk.id for chunk, _ in passages]
+    assert "我们从 2024 年上半年开始采用 MTIA 进行核心排名和推荐推理。" in answer.citations[0].highlights
+    assert answer.citations[1].highlights == ()  # passage 2 is not cited
 
 
 def test_invented_figure_is_dropped_with_a_notice(
@@ -260,8 +271,14 @@ def test_local_endpoint_without_a_key_gets_a_placeholder(
 
 
 # ---------------------------------------------------------------- the real server
-# These share one prompt (the MTIA turn and a Chinese question) so that llama.cpp's prompt cache
-# reads the passage once per session.
+# The real llama.cpp server, seen through a recording proxy: what our client sent and what the server
+# streamed back. SmolLM2-135M at temperature 0 (which the product sets) writes the same text for a
+# given prompt on every run, and that text never carries the [n] markers the prompt asks for (for the
+# MTIA prompt it writes a numbered English list: "1. Brian, I'm glad to hear that you're interested in
+# MTIA ..."). So each test asserts one outcome: the wire carried our prompt and the model's text, and
+# verification rejected every sentence for its missing marker, giving the extractive fallback.
+# The tests share two prompts (the MTIA turn; the engine's passages for QUESTION) so that llama.cpp's
+# prompt cache reads each once per session.
 
 
 @pytest.fixture(scope="module")
@@ -269,44 +286,87 @@ def mtia_turn(passages: list[tuple[Chunk, float]]) -> list[tuple[Chunk, float]]:
     return passages[:1]
 
 
+def assert_sent_our_prompt(
+    exchange: Exchange, question: str, passages: list[tuple[Chunk, float]], *, stream: bool
+) -> None:
+    """The request reached the server with the product's system prompt, numbered passages and settings."""
+    generation = Settings().generation
+    assert exchange.status == 200
+    assert exchange.request["messages"] == build_messages(question, [c for c, _ in passages], generation)
+    system, user = exchange.request["messages"]
+    assert system["content"].startswith("You answer questions about earnings-call transcripts")
+    numbers = [p.n for p in passages_in_request(exchange.request)]
+    assert numbers == list(range(1, len(passages) + 1))
+    assert f"<question>\n{question}\n</question>" in user["content"]
+    assert exchange.request["model"] == MODEL_ALIAS and exchange.request["temperature"] == 0
+    assert exchange.request["max_tokens"] == generation.max_answer_tokens
+    assert bool(exchange.request.get("stream")) is stream
+
+
+def assert_rejected_for_missing_markers(
+    answer: Answer, written: str, passages: list[tuple[Chunk, float]], fallback: Answer
+) -> None:
+    """Every sentence the model wrote lacks a marker, so verification rejects the answer: the extractive
+    fallback, unchanged but for a notice that names the failed verification and its counts."""
+    assert written.strip() and markers_in(written) == (), f"SmolLM2 now writes markers: {written!r}"
+    citations = [Citation.from_chunk(n, chunk, score) for n, (chunk, score) in enumerate(passages, start=1)]
+    _, checks, _ = verify_answer(written, citations)
+    assert len(checks) > 1
+    assert all(not check.passed and check.problems == ("no citation marker",) for check in checks), checks
+    assert answer == replace(fallback, notice=answer.notice) and answer.mode == "extractive"
+    n = len(checks)
+    assert answer.notice is not None
+    assert answer.notice.startswith(
+        f"LLM answer unavailable: the generated answer failed verification ({n} of {n} sentences "
+        "could not be verified: "
+    ), answer.notice
+    assert answer.notice.endswith(": no citation marker); showing the extractive answer."), answer.notice
+
+
+def engine_for(engine: QueryEngine, base_url: str) -> QueryEngine:
+    """The session's engine (its loaded index and embedder) pointed at an LLM endpoint."""
+    settings = replace(engine.settings, llm_base_url=base_url, llm_model=MODEL_ALIAS, llm_timeout=300.0)
+    return QueryEngine(engine.store, engine.embedder, settings)
+
+
 @pytest.mark.llm
-def test_real_server_lists_the_model(llm_server: RunningServer) -> None:  # noqa: F811
+def test_real_server_lists_the_model(llm_server: RunningServer) -> None:
     with urllib.request.urlopen(f"{llm_server.base_url}/models", timeout=10) as response:
         assert MODEL_ALIAS in response.read().decode()
 
 
 @pytest.mark.llm
-def test_real_server_streams_deltas_then_a_verified_answer(
-    llm_server: RunningServer,  # noqa: F811 - the imported fixture
-    mtia_turn: list[tuple[Chunk, float]],
-    fallback: Answer,
+def test_real_server_streams_its_deltas_and_verification_rejects_the_unmarked_answer(
+    llm_server: RunningServer, mtia_turn: list[tuple[Chunk, float]], fallback: Answer
 ) -> None:
-    settings = settings_for(llm_server.base_url, llm_timeout=300.0)
-    deltas, answer = run_stream(QUESTION, mtia_turn, fallback, settings)
-    assert len(deltas) > 1 and "".join(deltas).strip(), "the model streamed no text"
-    # Whatever the tiny model wrote, the final answer is exactly what verification makes of it.
-    assert answer == finish_answer(QUESTION, "".join(deltas), mtia_turn, fallback)
-    if answer.mode == "llm":
-        assert answer.grounding and [c.chunk_id for c in answer.citations] == [mtia_turn[0][0].id]
-        assert all(set(check.citations) <= {1} for check in answer.grounding)
-    else:
-        assert answer.text == fallback.text
-        assert answer.notice and ("verification" in answer.notice or "empty" in answer.notice), answer.notice
+    with recording_proxy(llm_server.base_url) as proxy:
+        settings = settings_for(proxy.base_url, llm_timeout=300.0)
+        deltas, answer = run_stream(QUESTION, mtia_turn, fallback, settings)
+    [exchange] = proxy.exchanges
+    assert_sent_our_prompt(exchange, QUESTION, mtia_turn, stream=True)
+    assert len(deltas) > 1 and deltas == exchange.deltas  # shown as the server streamed them
+    written = "".join(deltas)
+    assert answer == finish_answer(QUESTION, written, mtia_turn, fallback)
+    assert_rejected_for_missing_markers(answer, written, mtia_turn, fallback)
 
 
 @pytest.mark.llm
 def test_real_server_answers_through_an_injected_openai_client(
-    llm_server: RunningServer,  # noqa: F811 - the imported fixture
-    mtia_turn: list[tuple[Chunk, float]],
-    fallback: Answer,
+    llm_server: RunningServer, mtia_turn: list[tuple[Chunk, float]], fallback: Answer
 ) -> None:
-    client = OpenAI(base_url=llm_server.base_url, api_key="not-needed", timeout=300, max_retries=0)
-    settings = settings_for(llm_server.base_url)
-    answer = generate_answer(QUESTION, mtia_turn, fallback, settings, client=client)
-    if answer.mode == "llm":
-        assert answer.grounding and answer.citations[0].chunk_id == mtia_turn[0][0].id
-    else:  # the wire worked; the tiny model's prose did not pass verification
-        assert answer.notice and ("verification" in answer.notice or "empty" in answer.notice), answer.notice
+    with recording_proxy(llm_server.base_url) as proxy:
+        client = OpenAI(
+            base_url=proxy.base_url, api_key="not-needed", timeout=300, max_retries=0,
+            default_headers={"x-test-client": "injected"},
+        )  # fmt: skip
+        # The configured endpoint is a closed port: only the injected client can reach the server.
+        settings = settings_for(f"http://127.0.0.1:{free_port()}/v1")
+        answer = generate_answer(QUESTION, mtia_turn, fallback, settings, client=client)
+    [exchange] = proxy.exchanges
+    assert exchange.headers["x-test-client"] == "injected"
+    assert_sent_our_prompt(exchange, QUESTION, mtia_turn, stream=False)
+    assert answer == finish_answer(QUESTION, exchange.text, mtia_turn, fallback)
+    assert_rejected_for_missing_markers(answer, exchange.text, mtia_turn, fallback)
 
 
 @pytest.mark.llm
@@ -320,18 +380,33 @@ def test_real_server_stopped_gives_the_fallback(
 
 
 @pytest.mark.llm
-def test_ask_in_llm_mode_goes_through_the_real_server(llm_server):  # noqa: F811 - the session fixture
-    """The product path: ask(mode="llm") and ask_stream() against the real local server."""
-    from dataclasses import replace
+def test_ask_in_llm_mode_sends_the_retrieved_passages_to_the_real_server(
+    llm_server: RunningServer, engine: QueryEngine
+) -> None:
+    with recording_proxy(llm_server.base_url) as proxy:
+        llm_engine = engine_for(engine, proxy.base_url)
+        fallback, hits = llm_engine.extractive(QUESTION, top_k=2)
+        answer = llm_engine.ask(QUESTION, mode="llm", top_k=2)
+    passages = [(hit.chunk, hit.score) for hit in hits]
+    assert [c.speaker for c in fallback.citations] == ["Susan Li"] * len(hits) and len(hits) == 2
+    [exchange] = proxy.exchanges
+    assert_sent_our_prompt(exchange, fallback.question, passages, stream=False)
+    assert answer == finish_answer(fallback.question, exchange.text, passages, fallback)
+    assert_rejected_for_missing_markers(answer, exchange.text, passages, fallback)
 
-    from rag.api import QueryEngine
 
-    settings = replace(Settings(), llm_base_url=llm_server.base_url, llm_model=MODEL_ALIAS, llm_timeout=300)
-    engine = QueryEngine.open(settings)
-    answer = engine.ask("Susan Li 对 MTIA 说了什么?", mode="llm", top_k=2)
-    assert answer.mode == "llm" or (answer.notice or "").startswith("LLM answer unavailable")
-    assert "cannot reach" not in (answer.notice or "")
-    assert answer.citations and answer.citations[0].speaker == "Susan Li"
-    items = list(engine.ask_stream("What did Susan say about MTIA?", top_k=2))
-    assert isinstance(items[-1], Answer) and all(isinstance(i, str) for i in items[:-1])
-    assert len(items) > 1, "the stream yielded no text before the verified answer"
+@pytest.mark.llm
+def test_ask_stream_streams_the_real_servers_deltas_then_the_verified_answer(
+    llm_server: RunningServer, engine: QueryEngine
+) -> None:
+    with recording_proxy(llm_server.base_url) as proxy:
+        llm_engine = engine_for(engine, proxy.base_url)
+        fallback, hits = llm_engine.extractive(QUESTION, top_k=2)
+        *deltas, answer = llm_engine.ask_stream(QUESTION, top_k=2)
+    passages = [(hit.chunk, hit.score) for hit in hits]
+    [exchange] = proxy.exchanges
+    assert_sent_our_prompt(exchange, fallback.question, passages, stream=True)
+    assert len(deltas) > 1 and deltas == exchange.deltas
+    assert isinstance(answer, Answer)
+    assert answer == finish_answer(fallback.question, "".join(deltas), passages, fallback)  # type: ignore[arg-type]
+    assert_rejected_for_missing_markers(answer, exchange.text, passages, fallback)
