@@ -302,23 +302,23 @@ class ScriptedServer:
     headers: list[dict[str, str]] = field(default_factory=list)
 
 
-def _completion(text: str) -> dict[str, Any]:
+def _completion(text: str, finish: str = "stop") -> dict[str, Any]:
     return {
         "id": "chatcmpl-test",
         "object": "chat.completion",
         "created": 0,
         "model": MODEL_ALIAS,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
     }
 
 
-def _sse_chunk(text: str) -> bytes:
+def _sse_chunk(text: str, finish: str | None = None) -> bytes:
     data = {
         "id": "chatcmpl-test",
         "object": "chat.completion.chunk",
         "created": 0,
         "model": MODEL_ALIAS,
-        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
+        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish}],
     }
     return f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
@@ -327,7 +327,8 @@ def _sse_chunk(text: str) -> bytes:
 def scripted_server(
     behaviour: str, answer: str | Callable[[dict[str, Any]], str] = "", status: int = 200
 ) -> Iterator[ScriptedServer]:
-    """behaviour: "answer" (valid JSON or stream), "broken_json", "not_json", "status" (error `status`),
+    """behaviour: "answer" (valid JSON or stream), "length" (the same, stopped at the token limit:
+    finish_reason "length"), "broken_json", "not_json", "status" (error `status`),
     "cut_stream" (two deltas then the connection drops). `answer` is the text, or a function of the
     request body that writes it (e.g. `cited_answer`)."""
     server_state = ScriptedServer(base_url="")
@@ -354,9 +355,12 @@ def scripted_server(
             elif behaviour == "not_json":
                 self._send(200, "text/html", b"<html>gateway page</html>")
             elif body.get("stream"):
-                self._stream(text, cut=behaviour == "cut_stream")
+                self._stream(
+                    text, cut=behaviour == "cut_stream", finish="length" if behaviour == "length" else "stop"
+                )
             else:
-                self._send(200, "application/json", json.dumps(_completion(text)).encode())
+                finish = "length" if behaviour == "length" else "stop"
+                self._send(200, "application/json", json.dumps(_completion(text, finish)).encode())
 
         def _send(self, status_code: int, content_type: str, payload: bytes) -> None:
             self.send_response(status_code)
@@ -365,7 +369,7 @@ def scripted_server(
             self.end_headers()
             self.wfile.write(payload)
 
-        def _stream(self, answer: str, *, cut: bool) -> None:
+        def _stream(self, answer: str, *, cut: bool, finish: str = "stop") -> None:
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
             if cut:
@@ -383,6 +387,7 @@ def scripted_server(
                 return
             for piece in pieces:
                 self._chunk(_sse_chunk(piece))
+            self._chunk(_sse_chunk("", finish))
             self._chunk(b"data: [DONE]\n\n")
             self._chunk(b"")
 

@@ -126,6 +126,29 @@ def test_valid_answer_is_verified_and_cites_the_passages(
     assert sent["model"] == MODEL_ALIAS and '<passage n="1"' in sent["messages"][1]["content"]
 
 
+@pytest.mark.parametrize("streamed", [False, True])
+def test_an_answer_cut_at_the_token_limit_loses_its_unfinished_sentence(
+    passages: list[tuple[Chunk, float]], fallback: Answer, streamed: bool
+) -> None:
+    text = "Meta 从 2024 年上半年开始采用 MTIA 进行核心排名和推荐推理[1]。2025 年资本支出将不会"
+    with scripted_server("length", text) as server:
+        settings = settings_for(server.base_url)
+        if streamed:
+            _, answer = run_stream(QUESTION, passages, fallback, settings)
+        else:
+            answer = generate_answer(QUESTION, passages, fallback, settings)
+    assert (
+        answer.mode == "llm"
+        and answer.text == "Meta 从 2024 年上半年开始采用 MTIA 进行核心排名和推荐推理[1]。"
+    )
+    assert (
+        answer.notice
+        and "token limit" in answer.notice
+        and "unfinished last sentence was dropped" in answer.notice
+    )
+    assert [check.passed for check in answer.grounding] == [True]
+
+
 def test_stream_yields_deltas_then_the_verified_answer(
     passages: list[tuple[Chunk, float]], fallback: Answer
 ) -> None:

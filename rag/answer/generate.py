@@ -23,7 +23,7 @@ from rag.answer.types import Answer, Citation, SentenceCheck
 from rag.answer.verify import verify_answer
 from rag.chunks import Chunk
 from rag.settings import Settings
-from rag.text.sentences import split_sentences, strip_markers
+from rag.text.sentences import complete_sentences, split_sentences, strip_markers
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,12 @@ def generate_answer(
             max_tokens=settings.generation.max_answer_tokens,
         )
         text = _message_content(completion)
+        cut_off = _finish_reason(completion) == "length"
     except Exception as error:  # noqa: BLE001 - the contract is "never raise"; the notice says what it was
         return _fall_back(fallback, _describe(error, settings))
-    return finish_answer(question, text, passages, fallback, settings.generation.min_verified_share)
+    return finish_answer(
+        question, text, passages, fallback, settings.generation.min_verified_share, cut_off=cut_off
+    )
 
 
 def stream_answer(
@@ -88,8 +91,10 @@ def stream_answer(
         return
     parts: list[str] = []
     visible = _VisibleText()
+    cut_off = False
     try:
         for chunk in stream:
+            cut_off = cut_off or _finish_reason(chunk) == "length"
             delta = _delta_content(chunk)
             if delta:
                 parts.append(delta)
@@ -104,7 +109,9 @@ def stream_answer(
         _close(stream)
         yield _fall_back(fallback, _describe(error, settings, midway=bool(parts)))
         return
-    yield finish_answer(question, "".join(parts), passages, fallback, settings.generation.min_verified_share)
+    yield finish_answer(
+        question, "".join(parts), passages, fallback, settings.generation.min_verified_share, cut_off=cut_off
+    )
 
 
 def finish_answer(
@@ -113,11 +120,21 @@ def finish_answer(
     passages: Sequence[tuple[Chunk, float]],
     fallback: Answer,
     min_verified_share: float = 0.5,
+    *,
+    cut_off: bool = False,
 ) -> Answer:
-    """Verify the model's text against the passages; the LLM answer, or the fallback with the reason."""
+    """Verify the model's text against the passages; the LLM answer, or the fallback with the reason.
+
+    `cut_off`: the model stopped at the token limit, so its last sentence may be unfinished; it is
+    dropped (a half sentence can say the opposite of the whole one) and the notice says so."""
     text = _THINK_RE.sub("", text).strip()
+    unfinished = ""
+    if cut_off:
+        complete = complete_sentences(text)
+        unfinished, text = text[len(complete) :].strip(), complete
     if not text:
-        return _fall_back(fallback, "the model returned an empty answer")
+        reason = "the model stopped at the token limit before finishing a sentence" if cut_off else None
+        return _fall_back(fallback, reason or "the model returned an empty answer")
     citations = [Citation.from_chunk(n, chunk, score) for n, (chunk, score) in enumerate(passages, start=1)]
     cleaned, checks, problems = verify_answer(text, citations)
     if is_abstention(text) and not any(_cited_claim(check) for check in checks):
@@ -136,11 +153,16 @@ def finish_answer(
         first = next((p for p in problems if "marker" in p or "number" in p), problems[0] if problems else "")
         return _fall_back(fallback, f"the generated answer failed verification ({reason}: {first})")
     kept, dropped = _drop_invented_figures(cleaned, checks)
-    notice = None
+    notices = []
+    if unfinished:
+        notices.append("the model stopped at the token limit; its unfinished last sentence was dropped")
     if dropped:
-        notice = f"removed {dropped} generated sentence(s) stating figures not found in the cited passages"
+        notices.append(
+            f"removed {dropped} generated sentence(s) stating figures not found in the cited passages"
+        )
     elif len(passed) < len(checks):
-        notice = f"{len(checks) - len(passed)} generated sentence(s) carry no citation"
+        notices.append(f"{len(checks) - len(passed)} generated sentence(s) carry no citation")
+    notice = "; ".join(notices) or None
     return Answer(
         question=question,
         text=kept,
@@ -186,6 +208,12 @@ def _message_content(completion: Any) -> str:
     if not isinstance(content, str):
         raise GenerationFailed("the endpoint returned a response without message text (malformed response)")
     return content
+
+
+def _finish_reason(response: Any) -> str | None:
+    """Why the model stopped ("stop", "length" …), from a completion or a streamed chunk."""
+    choices = getattr(response, "choices", None) or []
+    return getattr(choices[0], "finish_reason", None) if choices else None
 
 
 def _delta_content(chunk: Any) -> str:

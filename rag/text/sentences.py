@@ -98,6 +98,16 @@ def split_answer_sentences(text: str) -> list[str]:
     return [s.strip() for s in sentences if _has_words(s)]
 
 
+def complete_sentences(text: str) -> str:
+    """`text` up to the end of its last complete sentence (and the markers right after it): what is
+    left of an answer that was cut off mid-sentence."""
+    end = 0
+    for cut in _boundaries(text, _TERMINATORS):
+        trailing = _TRAILING_MARKERS.match(text, cut)
+        end = max(end, trailing.end() if trailing else cut)
+    return text[:end].rstrip()
+
+
 def strip_markers(text: str) -> str:
     return re.sub(r"\s*" + MARKER.pattern, "", text).strip()
 
