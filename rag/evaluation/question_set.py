@@ -1,9 +1,12 @@
 """Validate an evaluation question set: schema, coverage minimums, evidence found in the gold transcripts.
 
-Usage: python eval/check_questions.py [QUESTIONS.jsonl] [--transcripts-dir DIR]
+Usage: python eval/check_questions.py [QUESTIONS.jsonl] [--transcripts-dir DIR] [--corpus SPEC.json]
 (or python -m rag.evaluation.question_set with the same arguments).
 QUESTIONS.jsonl defaults to eval/questions.jsonl; eval/heldout.jsonl is the held-out set, held to its own
 id prefix and (smaller) coverage minimums, and to sharing no id or question with the other shipped set.
+Both are asked over the three seeds and checked by the seed rules below. The sets asked over a corpus
+spec (eval/real_calls.jsonl, eval/samples_seeds.jsonl; any file with --corpus) are checked by
+rag.evaluation.corpus_questions, eval/dialogues.jsonl by rag.evaluation.dialogues.
 Prints a summary table and exits 1 when any problem is found. No model, no index: it reads text files only.
 """
 
@@ -14,10 +17,13 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from rag.evaluation import corpus_questions, dialogues
+from rag.evaluation.corpus_questions import CorpusMinimums, CorpusQuestionSet, CorpusTexts
+from rag.evaluation.corpus_spec import CorpusSpecError, load_corpus_spec
 from rag.evaluation.question_format import (
     CATEGORIES,
     CJK,
@@ -45,8 +51,13 @@ from rag.evaluation.seed_sources import (
 )
 from rag.settings import PROJECT_ROOT
 
-QUESTIONS_FILE = PROJECT_ROOT / "eval" / "questions.jsonl"
-HELDOUT_FILE = PROJECT_ROOT / "eval" / "heldout.jsonl"
+EVAL_DIR = PROJECT_ROOT / "eval"
+QUESTIONS_FILE = EVAL_DIR / "questions.jsonl"
+HELDOUT_FILE = EVAL_DIR / "heldout.jsonl"
+REAL_CALLS_FILE = EVAL_DIR / "real_calls.jsonl"
+SAMPLES_SEEDS_FILE = EVAL_DIR / "samples_seeds.jsonl"
+DIALOGUES_FILE = EVAL_DIR / "dialogues.jsonl"
+CORPORA_DIR = EVAL_DIR / "corpora"
 QUARTERS = tuple(sorted(set(SOURCE_QUARTERS.values())))
 
 EXECUTIVES = ("Mark Zuckerberg", "Susan Li")
@@ -154,6 +165,64 @@ HELDOUT_SET = QuestionSet(
     ),
 )
 QUESTION_SETS = (MAIN_SET, HELDOUT_SET)
+
+# Written blind over corpus specs (issue 15): real calls nobody tuned for, and the other samples.
+REAL_CALLS_SET = CorpusQuestionSet(
+    REAL_CALLS_FILE,
+    "r",
+    CORPORA_DIR / "real60.json",
+    CorpusMinimums(
+        total=60,
+        unanswerable_share=0.15,
+        languages=(("en", 40), ("zh", 4)),
+        calls_asked=15,
+        cross_quarter=3,
+        who_asked=3,
+    ),
+)
+SAMPLES_SEEDS_SET = CorpusQuestionSet(
+    SAMPLES_SEEDS_FILE,
+    "s",
+    CORPORA_DIR / "samples_seeds.json",
+    CorpusMinimums(total=20, unanswerable_share=0.15, languages=(("en", 6), ("zh", 6)), calls_asked=8),
+)
+CORPUS_SETS = (REAL_CALLS_SET, SAMPLES_SEEDS_SET)
+
+
+@dataclass(frozen=True)
+class DialogueSet:
+    path: Path
+    corpus: Path
+    minimums: dialogues.DialogueMinimums
+
+
+DIALOGUE_SET = DialogueSet(DIALOGUES_FILE, CORPORA_DIR / "samples_seeds.json", dialogues.DialogueMinimums())
+
+
+def shipped_files() -> list[Path]:
+    """Every question file the project ships (ids and questions must be unique across them)."""
+    return [s.path for s in (*QUESTION_SETS, *CORPUS_SETS)]
+
+
+def corpus_set_for(path: Path, corpus: Path | None = None) -> CorpusQuestionSet | None:
+    """The corpus-spec set a file is (by file name), or one asked over `corpus`; None for a seed set."""
+    shipped = next((s for s in CORPUS_SETS if s.path.name == Path(path).name), None)
+    if shipped is not None:
+        return shipped if corpus is None else replace(shipped, path=Path(path), corpus=Path(corpus))
+    if corpus is None:
+        return None
+    rows, _ = read_raw_questions(Path(path))
+    first = str(rows[0].get("id", "x")) if rows else "x"
+    prefix = re.match(r"[a-z]+", first)
+    return CorpusQuestionSet(Path(path), prefix.group(0) if prefix else "x", Path(corpus), CorpusMinimums())
+
+
+def is_dialogue_file(path: Path) -> bool:
+    """eval/dialogues.jsonl, or any file whose first line is a dialogue (it has "turns")."""
+    if Path(path).name == DIALOGUES_FILE.name:
+        return True
+    rows, _ = read_raw_questions(Path(path))
+    return bool(rows) and "turns" in rows[0]
 
 
 def question_set_for(path: Path) -> QuestionSet:
@@ -414,8 +483,60 @@ def coverage_problems(questions: Sequence[EvalQuestion], minimums: Minimums = Mi
     return problems
 
 
-def check(questions_file: Path, transcripts_dir: Path) -> CheckResult:
-    """Run every check; problems are collected, never raised, so one run lists them all."""
+def check_corpus_set(corpus_set: CorpusQuestionSet) -> CheckResult:
+    """Every check of a set asked over a corpus spec (rag.evaluation.corpus_questions)."""
+    try:
+        spec = load_corpus_spec(corpus_set.corpus)
+    except CorpusSpecError as err:
+        return CheckResult((), (str(err),), ())
+    texts = CorpusTexts(spec)
+    raw_rows, problems = read_raw_questions(corpus_set.path)
+    questions: list[EvalQuestion] = []
+    weak: list[str] = []
+    for raw in raw_rows:
+        question, row_problems = corpus_questions.check_question(raw, texts, corpus_set.id_prefix)
+        problems += row_problems
+        if question is not None:
+            questions.append(question)
+            weak += corpus_questions.weak_evidence(question, texts)
+    problems += corpus_questions.coverage_problems(questions, corpus_set.minimums)
+    others = [p for p in shipped_files() if p.name != corpus_set.path.name and p.is_file()]
+    problems += overlap_problems(questions, others)
+    return CheckResult(tuple(questions), tuple(problems), tuple(weak))
+
+
+@dataclass(frozen=True)
+class DialogueCheck:
+    dialogues: tuple[dialogues.Dialogue, ...]
+    problems: tuple[str, ...]
+
+
+def check_dialogues(path: Path = DIALOGUES_FILE, corpus: Path | None = None) -> DialogueCheck:
+    """Every check of a dialogue file (rag.evaluation.dialogues), over its corpus spec."""
+    try:
+        spec = load_corpus_spec(corpus or DIALOGUE_SET.corpus)
+    except CorpusSpecError as err:
+        return DialogueCheck((), (str(err),))
+    texts = CorpusTexts(spec)
+    rows, problems = read_raw_questions(Path(path))
+    found: list[dialogues.Dialogue] = []
+    for number, raw in enumerate(rows, 1):
+        dialogue, dialogue_problems = dialogues.check_dialogue(raw, texts, number)
+        problems += dialogue_problems
+        if dialogue is not None:
+            found.append(dialogue)
+    problems += dialogues.coverage_problems(found, DIALOGUE_SET.minimums)
+    return DialogueCheck(tuple(found), tuple(problems))
+
+
+def check(questions_file: Path, transcripts_dir: Path, corpus: Path | None = None) -> CheckResult:
+    """Run every check; problems are collected, never raised, so one run lists them all.
+
+    A set asked over a corpus spec (a shipped one, or any file with `corpus`) is checked against the spec's
+    calls; the seed sets against the three seeds in `transcripts_dir`."""
+    corpus_set = corpus_set_for(questions_file, corpus)
+    if corpus_set is not None:
+        return check_corpus_set(corpus_set)
     question_set = question_set_for(questions_file)
     raw_rows, problems = read_raw_questions(questions_file)
     questions: list[EvalQuestion] = []
@@ -439,10 +560,10 @@ def check(questions_file: Path, transcripts_dir: Path) -> CheckResult:
 
 
 def load_eval_set(
-    questions_file: Path = QUESTIONS_FILE, transcripts_dir: Path | None = None
+    questions_file: Path = QUESTIONS_FILE, transcripts_dir: Path | None = None, corpus: Path | None = None
 ) -> list[EvalQuestion]:
     """The validated questions, for the metrics code; raises ValueError listing the problems if any."""
-    result = check(questions_file, transcripts_dir or default_transcripts_dir())
+    result = check(questions_file, transcripts_dir or default_transcripts_dir(), corpus)
     if result.problems:
         raise ValueError(
             f"{questions_file} has {len(result.problems)} problems:\n" + "\n".join(result.problems)
@@ -481,6 +602,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--show-weak", action="store_true", help="list evidence that also occurs in non-gold files"
     )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        help="corpus spec the set is asked over (default: the shipped set's own, eval/corpora/*.json)",
+    )
     args = parser.parse_args(argv)
     if args.questions_file and args.questions and args.questions_file != args.questions:
         parser.error(
@@ -490,11 +617,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not questions_file.is_file():
         print(f"error: question file {questions_file} does not exist", file=sys.stderr)
         return 2
-    result = check(questions_file, args.transcripts_dir or default_transcripts_dir())
+    if is_dialogue_file(questions_file):
+        return _report_dialogues(check_dialogues(questions_file, args.corpus))
+    result = check(questions_file, args.transcripts_dir or default_transcripts_dir(), args.corpus)
     print(summary_table(result.questions))
+    calls = sorted({g for q in result.questions if q.answerable for g in q.gold_sources})
+    print(f"\ncalls asked about (answerable questions): {len(calls)}")
     print(f"\nevidence strings also found outside their gold source: {len(result.weak_evidence)}")
     if args.show_weak:
         print("\n".join(f"  {line}" for line in result.weak_evidence))
+    if result.problems:
+        print(f"\n{len(result.problems)} problems:", file=sys.stderr)
+        print("\n".join(f"  {p}" for p in result.problems), file=sys.stderr)
+        return 1
+    print("OK")
+    return 0
+
+
+def _report_dialogues(result: DialogueCheck) -> int:
+    turns = [t for d in result.dialogues for t in d.turns]
+    kinds = Counter(
+        t.kind if t.kind != "follow_up" or t.inherits else "follow_up (no previous)" for t in turns
+    )
+    languages = Counter(d.turns[0].gold.language for d in result.dialogues)
+    print(f"{'dialogues':<28}{len(result.dialogues):>5}")
+    print(f"{'turns':<28}{len(turns):>5}")
+    for name, counts in (("kind", kinds), ("language", languages)):
+        for i, (key, n) in enumerate(sorted(counts.items())):
+            print(f"{name if i == 0 else '':<10}{key:<18}{n:>5}")
+    print(f"{'unanswerable turns':<28}{sum(not t.gold.answerable for t in turns):>5}")
     if result.problems:
         print(f"\n{len(result.problems)} problems:", file=sys.stderr)
         print("\n".join(f"  {p}" for p in result.problems), file=sys.stderr)
