@@ -35,7 +35,7 @@ EVIDENCE_MIN_CHARS, EVIDENCE_MAX_CHARS = 2, 60
 QUARTER_MENTION = re.compile(
     r"(?<![A-Za-z0-9])(?:Q[1-4](?:\s?'?(?:20)?\d\d)?|[1-4]Q(?:\d\d)?|20\d\dQ[1-4])(?![A-Za-z0-9])"
     r"|(?i:\b(?:first|second|third|fourth)[- ]quarter\b)"
-    r"|第?\s?[一二三四1-4]\s?(?:财)?季度"
+    r"|第?\s?[一二三四1-4]\s?(?:季度|财季|财季度)"
 )
 _COMPARE = re.compile(r"[\s\u3000]+")
 
