@@ -640,12 +640,12 @@ def _report_dialogues(result: DialogueCheck) -> int:
         t.kind if t.kind != "follow_up" or t.inherits else "follow_up (no previous)" for t in turns
     )
     languages = Counter(d.turns[0].gold.language for d in result.dialogues)
-    print(f"{'dialogues':<28}{len(result.dialogues):>5}")
-    print(f"{'turns':<28}{len(turns):>5}")
+    rows = [("dialogues", "", len(result.dialogues)), ("turns", "", len(turns))]
     for name, counts in (("kind", kinds), ("language", languages)):
-        for i, (key, n) in enumerate(sorted(counts.items())):
-            print(f"{name if i == 0 else '':<10}{key:<18}{n:>5}")
-    print(f"{'unanswerable turns':<28}{sum(not t.gold.answerable for t in turns):>5}")
+        rows += [(name if i == 0 else "", key, n) for i, (key, n) in enumerate(sorted(counts.items()))]
+    rows.append(("unanswerable turns", "", sum(not t.gold.answerable for t in turns)))
+    for name, key, n in rows:
+        print(f"{name:<20}{key:<24}{n:>5}")
     if result.problems:
         print(f"\n{len(result.problems)} problems:", file=sys.stderr)
         print("\n".join(f"  {p}" for p in result.problems), file=sys.stderr)
