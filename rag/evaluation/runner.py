@@ -228,13 +228,15 @@ def run_eval_command(
     gates_file: Path | None = None,
     questions_file: Path | str | None = None,
     corpus: Path | str | None = None,
+    cache: Path | None = None,
 ) -> int:
     """`rag eval`: print the tables and failing questions, write JSON, check the gates (exit 1 on a miss).
 
     `questions_file` picks the question set (default eval/questions.jsonl); `gates` is refused for any
     other set, since the gates were set on that one. A set asked over a corpus spec (its shipped one, or
     `corpus`) has its corpus built into the per-user cache first, or reused (rag.evaluation.corpus_build);
-    the naive 500-character baseline is left out there (it would embed the whole corpus again)."""
+    the naive 500-character baseline is left out there (it would embed the whole corpus again). `cache`
+    moves the corpus cache (tests)."""
     from rag.evaluation.report import GATES_FILE, check_report_gates, format_report, write_json
 
     questions_path = Path(questions_file) if questions_file is not None else QUESTIONS_FILE
@@ -254,7 +256,7 @@ def run_eval_command(
     if uses_corpus_spec(questions_path, corpus_path):
         spec = corpus_spec_of(questions_path, corpus_path)
         questions = load_questions(settings.transcripts_dir, questions_path, corpus=corpus_path)
-        prepared = prepare_corpus(spec, settings, progress=_progress)
+        prepared = prepare_corpus(spec, settings, cache=cache, progress=_progress)
         report = evaluate(
             prepared.settings,
             mode,
