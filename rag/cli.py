@@ -116,7 +116,12 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from rag.evaluation.runner import run_eval_command
 
     return run_eval_command(
-        settings, mode=args.mode, json_path=args.json, gates=args.gates, questions_file=args.questions
+        settings,
+        mode=args.mode,
+        json_path=args.json,
+        gates=args.gates,
+        questions_file=args.questions,
+        corpus=args.corpus,
     )
 
 
@@ -216,7 +221,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--questions",
         metavar="PATH",
-        help="question set to score (default eval/questions.jsonl); eval/heldout.jsonl is the held-out set",
+        help="question set to score (default eval/questions.jsonl); eval/heldout.jsonl is the held-out set; "
+        "eval/real_calls.jsonl and eval/samples_seeds.jsonl are asked over their corpus specs",
+    )
+    evaluate.add_argument(
+        "--corpus",
+        metavar="SPEC",
+        help="corpus spec the --questions set is asked over (default: a shipped set's own, eval/corpora/); "
+        "its corpus is built once into the per-user cache and reused",
     )
     evaluate.add_argument("--json", metavar="PATH", help="also write every metric and question as JSON")
     evaluate.add_argument(

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.evaluation import question_set
+from rag.evaluation.corpus_spec import CorpusSpec, load_corpus_spec
+from rag.evaluation.dialogues import Dialogue
+from rag.evaluation.gold_turns import read_gold_turns
+from rag.evaluation.question_format import EvalQuestion
 from rag.settings import PROJECT_ROOT
 from rag.transcripts.clean import NOISE_SYMBOLS
 
@@ -54,6 +58,12 @@ class GoldQuestion:
     evidence_mode: str  # "all": every string of a source is needed; "any": one suffices
     sources: tuple[GoldSource, ...]
     note: str = ""
+    # spellings the corpus spec accepts as one person (["Douglas Anmuth", "Doug Anmuth"]); none for seeds
+    people: tuple[tuple[str, ...], ...] = ()
+
+    def same_person(self, name: str) -> frozenset[str]:
+        """Every name a citation may carry for the person `name`."""
+        return frozenset(next((group for group in self.people if name in group), (name,)))
 
     def source_of(self, file_name: str) -> GoldSource | None:
         return next((s for s in self.sources if file_name in s.names), None)
@@ -75,20 +85,108 @@ class GoldQuestion:
         return len(found) == len(source.evidence) if self.evidence_mode == "all" else bool(found)
 
 
+def uses_corpus_spec(questions_file: Path, corpus: Path | None = None) -> bool:
+    """Whether a set is asked over a corpus spec (and so needs its corpus built) rather than the seeds."""
+    return question_set.corpus_set_for(Path(questions_file), corpus) is not None
+
+
+def corpus_spec_of(questions_file: Path, corpus: Path | None = None) -> CorpusSpec:
+    """The corpus spec a set is asked over (its shipped spec, or `corpus`)."""
+    corpus_set = question_set.corpus_set_for(Path(questions_file), corpus)
+    if corpus_set is None:
+        raise ValueError(f"{questions_file} is a seed set; it names no corpus spec (pass --corpus)")
+    return load_corpus_spec(corpus_set.corpus)
+
+
+def gold_from_spec(q: EvalQuestion, spec: CorpusSpec) -> GoldQuestion:
+    """A validated question with its evidence resolved per call of the spec."""
+    sources, people = [], []
+    for name in q.gold_sources:
+        call = spec.call(name)
+        if call is None:
+            raise ValueError(f"{q.id}: gold source {name} is not a call of {spec.path}")
+        text = canonical("\n".join(t.text for t in read_gold_turns(call)))
+        flat_evidence = tuple(e for e in q.evidence if canonical(e) in text)
+        sources.append(GoldSource(names=call.names, quarter=call.quarter, evidence=flat_evidence))
+        people += [group for group in call.people if group not in people]
+    return _gold(q, tuple(sources), tuple(people))
+
+
+def _gold(
+    q: EvalQuestion, sources: tuple[GoldSource, ...], people: tuple[tuple[str, ...], ...] = ()
+) -> GoldQuestion:
+    return GoldQuestion(
+        id=q.id,
+        question=q.question,
+        language=q.language,
+        categories=tuple(q.categories),
+        answerable=q.answerable,
+        speaker=q.speaker,
+        asker=q.asker,
+        evidence=tuple(q.evidence),
+        evidence_mode=q.evidence_mode,
+        sources=sources,
+        note=q.note,
+        people=people,
+    )
+
+
+@dataclass(frozen=True)
+class GoldDialogueTurn:
+    """One turn of a dialogue, ready to score: as typed, its kind, and its gold (a full question)."""
+
+    id: str
+    question: str
+    kind: str
+    full_question: str
+    inherits: bool  # a follow-up after a previous question
+    gold: GoldQuestion
+
+
+@dataclass(frozen=True)
+class GoldDialogue:
+    id: str
+    turns: tuple[GoldDialogueTurn, ...]
+    note: str = ""
+
+
+def load_dialogues(path: Path | None = None, corpus: Path | None = None) -> list[GoldDialogue]:
+    """The validated dialogue set (eval/dialogues.jsonl) with every turn's gold resolved, for scoring
+    each turn like a single question; raises ValueError listing the problems if any."""
+    path = Path(path or question_set.DIALOGUES_FILE)
+    result = question_set.check_dialogues(path, corpus)
+    if result.problems:
+        raise ValueError(f"{path} has {len(result.problems)} problems:\n" + "\n".join(result.problems))
+    spec = load_corpus_spec(corpus or question_set.DIALOGUE_SET.corpus)
+    return [_gold_dialogue(d, spec) for d in result.dialogues]
+
+
+def _gold_dialogue(dialogue: Dialogue, spec: CorpusSpec) -> GoldDialogue:
+    turns = tuple(
+        GoldDialogueTurn(t.id, t.question, t.kind, t.full_question, t.inherits, gold_from_spec(t.gold, spec))
+        for t in dialogue.turns
+    )
+    return GoldDialogue(dialogue.id, turns, dialogue.note)
+
+
 def is_gated_set(questions_file: Path) -> bool:
     """Whether eval/gates.json applies: the gates were set on eval/questions.jsonl, and only on it."""
     return Path(questions_file).resolve() == QUESTIONS_FILE.resolve()
 
 
 def load_questions(
-    transcripts_dir: Path, questions_file: Path = QUESTIONS_FILE, ids: Iterable[str] | None = None
+    transcripts_dir: Path,
+    questions_file: Path = QUESTIONS_FILE,
+    ids: Iterable[str] | None = None,
+    corpus: Path | None = None,
 ) -> list[GoldQuestion]:
-    """The validated question set with evidence resolved per shipped transcript file.
+    """The validated question set with evidence resolved per gold source: the seed files in
+    `transcripts_dir`, or the calls of the set's corpus spec (a shipped one, or `corpus`).
 
     `ids` keeps only those questions, in file order (for quick runs and tests).
     """
     checker = question_set
-    questions = checker.load_eval_set(questions_file, transcripts_dir)
+    questions = checker.load_eval_set(questions_file, transcripts_dir, corpus)
     wanted = set(ids) if ids is not None else None
     if wanted is not None:
         unknown = wanted - {q.id for q in questions}
@@ -96,6 +194,9 @@ def load_questions(
             span = f"{questions[0].id}-{questions[-1].id}" if questions else "no questions"
             raise ValueError(f"unknown question ids {sorted(unknown)}; {questions_file.name} has {span}")
         questions = [q for q in questions if q.id in wanted]
+    if uses_corpus_spec(questions_file, corpus):
+        spec = corpus_spec_of(questions_file, corpus)
+        return [gold_from_spec(q, spec) for q in questions]
     paths = checker.find_transcripts(transcripts_dir, checker.SOURCE_QUARTERS)
     texts, _ = checker.load_clean_transcripts(transcripts_dir)
     result = []
@@ -110,19 +211,5 @@ def load_questions(
                     evidence=tuple(e for e in q.evidence if canonical(e) in flat),
                 )
             )
-        result.append(
-            GoldQuestion(
-                id=q.id,
-                question=q.question,
-                language=q.language,
-                categories=tuple(q.categories),
-                answerable=q.answerable,
-                speaker=q.speaker,
-                asker=q.asker,
-                evidence=tuple(q.evidence),
-                evidence_mode=q.evidence_mode,
-                sources=tuple(sources),
-                note=q.note,
-            )
-        )
+        result.append(_gold(q, tuple(sources)))
     return result

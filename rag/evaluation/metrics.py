@@ -215,9 +215,10 @@ def speaker_precision(gold: GoldQuestion, answer: Answer) -> tuple[float | None,
     if not gold.answerable or not used:
         return None, []
     if "who_asked" in gold.categories and gold.asker:
-        good = [c for c in used if _speaks(c, gold.asker) or c.asker == gold.asker]
+        askers = gold.same_person(gold.asker)
+        good = [c for c in used if _speaks(c, askers) or c.asker in askers]
     elif "speaker_topic" in gold.categories and gold.speaker:
-        good = [c for c in used if _speaks(c, gold.speaker)]
+        good = [c for c in used if _speaks(c, gold.same_person(gold.speaker))]
     elif "unattributed" in gold.categories:
         used = [c for c in used if gold.pieces_in(c.source, c.text)]
         if not used:
@@ -237,7 +238,7 @@ def attribution(gold: GoldQuestion, citations: Sequence[Citation]) -> tuple[int,
     if gold.speaker is None:
         good = [c for c in holding if not c.attributed]
     else:
-        good = [c for c in holding if _speaks(c, gold.speaker)]
+        good = [c for c in holding if _speaks(c, gold.same_person(gold.speaker))]
     wrong = [c.label or c.speaker for c in holding if c not in good]
     return len(good), len(holding), wrong
 
@@ -393,8 +394,9 @@ def groups(scores: Sequence[QuestionScore], categories: Iterable[str]) -> dict[s
     return result
 
 
-def _speaks(citation: Citation, name: str) -> bool:
-    return citation.attributed and citation.speaker == name
+def _speaks(citation: Citation, names: frozenset[str]) -> bool:
+    """The citation is attributed to one of `names` (the spellings of one person the gold accepts)."""
+    return citation.attributed and citation.speaker in names
 
 
 def _mean(values: Iterable[float]) -> float | None:

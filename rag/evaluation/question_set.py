@@ -1,36 +1,63 @@
 """Validate an evaluation question set: schema, coverage minimums, evidence found in the gold transcripts.
 
-Usage: python eval/check_questions.py [QUESTIONS.jsonl] [--transcripts-dir DIR]
+Usage: python eval/check_questions.py [QUESTIONS.jsonl] [--transcripts-dir DIR] [--corpus SPEC.json]
 (or python -m rag.evaluation.question_set with the same arguments).
 QUESTIONS.jsonl defaults to eval/questions.jsonl; eval/heldout.jsonl is the held-out set, held to its own
 id prefix and (smaller) coverage minimums, and to sharing no id or question with the other shipped set.
+Both are asked over the three seeds and checked by the seed rules below. The sets asked over a corpus
+spec (eval/real_calls.jsonl, eval/samples_seeds.jsonl; any file with --corpus) are checked by
+rag.evaluation.corpus_questions, eval/dialogues.jsonl by rag.evaluation.dialogues.
 Prints a summary table and exits 1 when any problem is found. No model, no index: it reads text files only.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from rag.settings import DATA_DIR, PROJECT_ROOT
+from rag.evaluation import corpus_questions, dialogues
+from rag.evaluation.corpus_questions import CorpusMinimums, CorpusQuestionSet, CorpusTexts
+from rag.evaluation.corpus_spec import CorpusSpecError, load_corpus_spec
+from rag.evaluation.question_format import (
+    CATEGORIES,
+    CJK,
+    EVIDENCE_MODES,
+    FIELDS,
+    ID_DIGITS,
+    LANGUAGES,
+    REQUIRED_FIELDS,
+    SEED_CATEGORIES,
+    CheckResult,
+    EvalQuestion,
+    overlap_problems,
+    read_raw_questions,
+    summary_table,
+)
+from rag.evaluation.seed_sources import (
+    DEFAULT_TRANSCRIPTS_DIR,
+    NOISE,
+    SOURCE_QUARTERS,
+    clean_transcript,
+    default_transcripts_dir,
+    find_transcripts,
+    load_clean_transcripts,
+    speaker_at,
+)
+from rag.settings import PROJECT_ROOT
 
-QUESTIONS_FILE = PROJECT_ROOT / "eval" / "questions.jsonl"
-HELDOUT_FILE = PROJECT_ROOT / "eval" / "heldout.jsonl"
-DEFAULT_TRANSCRIPTS_DIR = DATA_DIR / "transcripts"  # Settings.transcripts_dir, RAG_TRANSCRIPTS_DIR overrides
-
-SOURCE_QUARTERS: dict[str, str] = {
-    "000_7add484cde785a54.txt": "2023Q2",
-    "001_9147edf8487de863.txt": "2024Q4",
-    "002_706ceaf5544a39ec.txt": "2025Q2",
-}
+EVAL_DIR = PROJECT_ROOT / "eval"
+QUESTIONS_FILE = EVAL_DIR / "questions.jsonl"
+HELDOUT_FILE = EVAL_DIR / "heldout.jsonl"
+REAL_CALLS_FILE = EVAL_DIR / "real_calls.jsonl"
+SAMPLES_SEEDS_FILE = EVAL_DIR / "samples_seeds.jsonl"
+DIALOGUES_FILE = EVAL_DIR / "dialogues.jsonl"
+CORPORA_DIR = EVAL_DIR / "corpora"
 QUARTERS = tuple(sorted(set(SOURCE_QUARTERS.values())))
 
 EXECUTIVES = ("Mark Zuckerberg", "Susan Li")
@@ -63,45 +90,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "Youssef Squali": ("Squali", "约瑟夫·斯考利"),
 }
 
-CATEGORIES = (
-    "speaker_topic",  # what a named person said (or, for an analyst, asked) about a topic
-    "who_asked",  # which analyst asked about something
-    "number",  # a figure: guidance, growth rate, revenue, capex, user counts, dates
-    "quarter",  # the question names a quarter ("Q4 2024", "4Q24", "2024年第四季度" ...)
-    "cross_quarter",  # the answer needs evidence from two or more calls
-    "alias",  # names a speaker by a nickname, surname, role or Chinese transliteration
-    "unattributed",  # the answering passage names no speaker; the answer must not invent one
-    "unanswerable",  # the transcripts do not contain the answer
-)
-FIELDS = (
-    "id",
-    "question",
-    "language",
-    "categories",
-    "answerable",
-    "quarters",
-    "speaker",
-    "asker",
-    "evidence",
-    "evidence_mode",
-    "gold_source",
-    "note",
-)
-REQUIRED_FIELDS = tuple(f for f in FIELDS if f != "note")
-LANGUAGES = ("en", "zh")
-EVIDENCE_MODES = ("all", "any")
 EVIDENCE_MIN_CHARS, EVIDENCE_MAX_CHARS = 2, 25
 
-# The symbols the seed README lists as noise, and runs of - or =. A single - or = is removed too: the
-# 2025Q2 file scatters lone ones inside words. Evidence strings may therefore contain none of them.
-NOISE = re.compile(r"[•■◆▪★▼●☆…▷□▽◇◁○△▲]|[-=]+")
-CJK = re.compile(r"[\u4e00-\u9fff]")
 # Lookarounds instead of \b: in "在2Q23电话会上" the CJK neighbours count as word characters.
 QUARTER_MENTION = re.compile(
     r"(?<![A-Za-z0-9])(?:Q[1-4]\s?'?(?:20)?\d\d|[1-4]Q\d\d|20\d\dQ[1-4])(?![A-Za-z0-9])"
     r"|20\d\d\s?年\s?第?\s?[一二三四]\s?季度"
 )
-ID_DIGITS = 3
 
 # Forms the set must exercise at least once.
 REQUIRED_ALIAS_FORMS = (
@@ -120,34 +115,6 @@ REQUIRED_QUARTER_FORMS = ("Q4 2024", "4Q24", "2024年第四季度", "2025 年第
 # The held-out set is smaller; it must still exercise these.
 HELDOUT_ALIAS_FORMS = ("Zuck", "扎克伯格", "苏珊", "李苏珊", "the CFO")
 HELDOUT_QUARTER_FORMS = ("Q4 2024", "4Q24", "2024年第四季度", "2025 年第二季度")
-
-# How each seed file attributes text (see data README): 000 by section, 001 by a name alone on a line
-# before each turn, 002 by an inline "name:" label inside the paragraph.
-FILE_000_CFO_SECTION = "2、财务表现点评"
-FILE_000_QA_SECTION = "二、Q&A"
-TURN_LABELS_001: dict[str, str] = {
-    "马克·扎克伯格": "Mark Zuckerberg",
-    "Susan": "Susan Li",
-    "布莱恩·诺瓦克": "Brian Nowak",
-    "艾瑞克·谢里丹": "Eric Sheridan",
-    "马克·史穆里克": "Mark Shmulik",
-    "贾斯汀·波斯特": "Justin Post",
-    "道格拉斯·安穆斯": "Doug Anmuth",
-    "罗恩·乔西": "Ron Josey",
-    "肯·高瑞尔斯基": "Ken Gawrelski",
-    "罗斯·桑德勒": "Ross Sandler",
-}
-INLINE_LABELS_002: dict[str, str] = {
-    "李苏珊": "Susan Li",
-    "扎克伯格": "Mark Zuckerberg",
-    "布莱恩·诺瓦克": "Brian Nowak",
-    "埃里克·谢里丹": "Eric Sheridan",
-    "马克·施穆莱克": "Mark Shmulik",
-    "贾斯汀·波斯特": "Justin Post",
-    "道格·安慕斯": "Doug Anmuth",
-    "约瑟夫·斯考利": "Youssef Squali",
-}
-INLINE_LABEL_002 = re.compile("(" + "|".join(map(re.escape, INLINE_LABELS_002)) + r")(?:\([A-Za-z .]+\))?:")
 
 
 @dataclass(frozen=True)
@@ -199,131 +166,68 @@ HELDOUT_SET = QuestionSet(
 )
 QUESTION_SETS = (MAIN_SET, HELDOUT_SET)
 
+# Written blind over corpus specs (issue 15): real calls nobody tuned for, and the other samples.
+REAL_CALLS_SET = CorpusQuestionSet(
+    REAL_CALLS_FILE,
+    "r",
+    CORPORA_DIR / "real60.json",
+    CorpusMinimums(
+        total=60,
+        unanswerable_share=0.15,
+        languages=(("en", 40), ("zh", 4)),
+        calls_asked=15,
+        cross_quarter=3,
+        who_asked=3,
+    ),
+)
+SAMPLES_SEEDS_SET = CorpusQuestionSet(
+    SAMPLES_SEEDS_FILE,
+    "s",
+    CORPORA_DIR / "samples_seeds.json",
+    CorpusMinimums(total=20, unanswerable_share=0.15, languages=(("en", 6), ("zh", 6)), calls_asked=8),
+)
+CORPUS_SETS = (REAL_CALLS_SET, SAMPLES_SEEDS_SET)
+
+
+@dataclass(frozen=True)
+class DialogueSet:
+    path: Path
+    corpus: Path
+    minimums: dialogues.DialogueMinimums
+
+
+DIALOGUE_SET = DialogueSet(DIALOGUES_FILE, CORPORA_DIR / "samples_seeds.json", dialogues.DialogueMinimums())
+
+
+def shipped_files() -> list[Path]:
+    """Every question file the project ships (ids and questions must be unique across them)."""
+    return [s.path for s in (*QUESTION_SETS, *CORPUS_SETS)]
+
+
+def corpus_set_for(path: Path, corpus: Path | None = None) -> CorpusQuestionSet | None:
+    """The corpus-spec set a file is (by file name), or one asked over `corpus`; None for a seed set."""
+    shipped = next((s for s in CORPUS_SETS if s.path.name == Path(path).name), None)
+    if shipped is not None:
+        return shipped if corpus is None else replace(shipped, path=Path(path), corpus=Path(corpus))
+    if corpus is None:
+        return None
+    rows, _ = read_raw_questions(Path(path))
+    first = str(rows[0].get("id", "x")) if rows else "x"
+    prefix = re.match(r"[a-z]+", first)
+    return CorpusQuestionSet(Path(path), prefix.group(0) if prefix else "x", Path(corpus), CorpusMinimums())
+
+
+def is_dialogue_file(path: Path) -> bool:
+    """eval/dialogues.jsonl, or any file whose first line is a dialogue (it has "turns")."""
+    if Path(path).name == DIALOGUES_FILE.name:
+        return True
+    rows, _ = read_raw_questions(Path(path))
+    return bool(rows) and "turns" in rows[0]
+
 
 def question_set_for(path: Path) -> QuestionSet:
     """The shipped set a file is (matched by file name); any other file is held to the main set's rules."""
     return next((s for s in QUESTION_SETS if s.path.name == Path(path).name), MAIN_SET)
-
-
-@dataclass(frozen=True)
-class EvalQuestion:
-    """One line of questions.jsonl, already validated."""
-
-    id: str
-    question: str
-    language: str
-    categories: tuple[str, ...]
-    answerable: bool
-    quarters: tuple[str, ...]
-    speaker: str | None
-    asker: str | None
-    evidence: tuple[str, ...]
-    evidence_mode: str
-    gold_sources: tuple[str, ...]
-    note: str = ""
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> EvalQuestion:
-        gold = raw["gold_source"]
-        return cls(
-            id=raw["id"],
-            question=raw["question"],
-            language=raw["language"],
-            categories=tuple(raw["categories"]),
-            answerable=raw["answerable"],
-            quarters=tuple(raw["quarters"]),
-            speaker=raw["speaker"],
-            asker=raw["asker"],
-            evidence=tuple(raw["evidence"]),
-            evidence_mode=raw["evidence_mode"],
-            gold_sources=() if gold is None else (gold,) if isinstance(gold, str) else tuple(gold),
-            note=raw.get("note", ""),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON line this question was read from (gold_source back to null / a name / a list)."""
-        gold: str | list[str] | None = None
-        if len(self.gold_sources) == 1:
-            gold = self.gold_sources[0]
-        elif self.gold_sources:
-            gold = list(self.gold_sources)
-        return {
-            "id": self.id,
-            "question": self.question,
-            "language": self.language,
-            "categories": list(self.categories),
-            "answerable": self.answerable,
-            "quarters": list(self.quarters),
-            "speaker": self.speaker,
-            "asker": self.asker,
-            "evidence": list(self.evidence),
-            "evidence_mode": self.evidence_mode,
-            "gold_source": gold,
-            "note": self.note,
-        }
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    questions: tuple[EvalQuestion, ...]
-    problems: tuple[str, ...]
-    weak_evidence: tuple[str, ...]  # evidence that also occurs outside its gold sources (informational)
-
-
-def clean_transcript(text: str) -> str:
-    """Remove the seed noise symbols so that '475◆--◇▷▼.16亿美元' reads '475.16亿美元'."""
-    return NOISE.sub("", text)
-
-
-def read_raw_questions(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """Parse the JSON lines; a line that is not a JSON object is reported, not raised."""
-    rows: list[dict[str, Any]] = []
-    problems: list[str] = []
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            problems.append(f"line {line_no}: blank line (one JSON object per line, no blank lines)")
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            problems.append(f"line {line_no}: not valid JSON ({error.msg})")
-            continue
-        if not isinstance(row, dict):
-            problems.append(f"line {line_no}: expected a JSON object, got {type(row).__name__}")
-            continue
-        rows.append(row)
-    return rows, problems
-
-
-def find_transcripts(transcripts_dir: Path, names: Iterable[str]) -> dict[str, Path]:
-    """Locate each gold source under transcripts_dir: by a manifest.json "original_name" entry (the
-    project ships the seeds renamed, e.g. meta-2024q4.zh.txt), or else by the file name itself."""
-    wanted = set(names)
-    found: dict[str, Path] = {}
-    if not transcripts_dir.is_dir():
-        return found
-    for manifest in sorted(transcripts_dir.rglob("manifest.json")):
-        calls = json.loads(manifest.read_text(encoding="utf-8")).get("calls", [])
-        for call in calls:
-            original, file = call.get("original_name"), call.get("file")
-            if original in wanted and file and (manifest.parent / file).is_file():
-                found.setdefault(original, manifest.parent / file)
-    for path in sorted(transcripts_dir.rglob("*")):
-        if path.name in wanted and path.is_file():
-            found.setdefault(path.name, path)
-    return found
-
-
-def load_clean_transcripts(transcripts_dir: Path) -> tuple[dict[str, str], list[str]]:
-    found = find_transcripts(transcripts_dir, SOURCE_QUARTERS)
-    missing = sorted(set(SOURCE_QUARTERS) - set(found))
-    problems = [
-        f"gold source {name} not found under {transcripts_dir} "
-        "(pass --transcripts-dir or set RAG_TRANSCRIPTS_DIR to the folder holding the seed transcripts)"
-        for name in missing
-    ]
-    texts = {name: clean_transcript(path.read_text(encoding="utf-8")) for name, path in found.items()}
-    return texts, problems
 
 
 def _names_in(text: str) -> tuple[set[str], set[str]]:
@@ -369,8 +273,8 @@ def schema_problems(raw: dict[str, Any], id_prefix: str = MAIN_SET.id_prefix) ->
         bad("categories must be a non-empty list")
     else:
         for category in categories:
-            if category not in CATEGORIES:
-                bad(f"category {category!r} is not one of {list(CATEGORIES)}")
+            if category not in SEED_CATEGORIES:
+                bad(f"category {category!r} is not one of {list(SEED_CATEGORIES)}")
         if len(set(categories)) != len(categories):
             bad(f"categories {categories} repeat a value")
     if not isinstance(raw["answerable"], bool):
@@ -485,28 +389,6 @@ def evidence_problems(q: EvalQuestion, transcripts: dict[str, str]) -> list[str]
     return problems
 
 
-def speaker_at(source: str, text: str, position: int) -> str | None:
-    """Who the cleaned transcript says is speaking at a character position; None when it names nobody."""
-    if source == "000_7add484cde785a54.txt":
-        if position < text.index(FILE_000_CFO_SECTION):
-            return "Mark Zuckerberg"  # 一、管理层概述 / 1、产品和业务: the CEO's prepared remarks
-        if position < text.index(FILE_000_QA_SECTION):
-            return "Susan Li"  # 2、财务表现点评 and 3、3Q23 Guidance: the CFO's
-        return None  # Q1/A1 ... pairs carry no names
-    if source == "001_9147edf8487de863.txt":
-        speaker = None
-        offset = 0
-        for line in text.splitlines(keepends=True):
-            if offset > position:
-                break
-            speaker = TURN_LABELS_001.get(line.strip(), speaker)
-            offset += len(line)
-        return speaker
-    line_start = text.rfind("\n", 0, position) + 1
-    labels = list(INLINE_LABEL_002.finditer(text, line_start, position))
-    return INLINE_LABELS_002[labels[-1].group(1)] if labels else None
-
-
 def attribution_problems(q: EvalQuestion, transcripts: dict[str, str]) -> list[str]:
     """The expected speaker must be who the transcript itself says is speaking where the evidence is."""
     if not q.answerable or any(g not in transcripts for g in q.gold_sources):
@@ -601,25 +483,60 @@ def coverage_problems(questions: Sequence[EvalQuestion], minimums: Minimums = Mi
     return problems
 
 
-def overlap_problems(questions: Sequence[EvalQuestion], others: Sequence[Path]) -> list[str]:
-    """Ids and question texts this set shares with the other shipped sets: ids must be unique across
-    files (metrics and reports key on them), and a held-out question must not repeat a tuned-on one."""
-    problems: list[str] = []
-    for other in others:
-        rows, _ = read_raw_questions(other)
-        ids = {row.get("id") for row in rows}
-        texts = {" ".join(str(row.get("question", "")).split()).casefold(): row.get("id") for row in rows}
-        for q in questions:
-            if q.id in ids:
-                problems.append(f"{q.id}: id also used in {other.name}; ids must be unique across the sets")
-            twin = texts.get(" ".join(q.question.split()).casefold())
-            if twin is not None:
-                problems.append(f"{q.id}: the same question as {twin} in {other.name}")
-    return problems
+def check_corpus_set(corpus_set: CorpusQuestionSet) -> CheckResult:
+    """Every check of a set asked over a corpus spec (rag.evaluation.corpus_questions)."""
+    try:
+        spec = load_corpus_spec(corpus_set.corpus)
+    except CorpusSpecError as err:
+        return CheckResult((), (str(err),), ())
+    texts = CorpusTexts(spec)
+    raw_rows, problems = read_raw_questions(corpus_set.path)
+    questions: list[EvalQuestion] = []
+    weak: list[str] = []
+    for raw in raw_rows:
+        question, row_problems = corpus_questions.check_question(raw, texts, corpus_set.id_prefix)
+        problems += row_problems
+        if question is not None:
+            questions.append(question)
+            weak += corpus_questions.weak_evidence(question, texts)
+    problems += corpus_questions.coverage_problems(questions, corpus_set.minimums)
+    others = [p for p in shipped_files() if p.name != corpus_set.path.name and p.is_file()]
+    problems += overlap_problems(questions, others)
+    return CheckResult(tuple(questions), tuple(problems), tuple(weak))
 
 
-def check(questions_file: Path, transcripts_dir: Path) -> CheckResult:
-    """Run every check; problems are collected, never raised, so one run lists them all."""
+@dataclass(frozen=True)
+class DialogueCheck:
+    dialogues: tuple[dialogues.Dialogue, ...]
+    problems: tuple[str, ...]
+
+
+def check_dialogues(path: Path = DIALOGUES_FILE, corpus: Path | None = None) -> DialogueCheck:
+    """Every check of a dialogue file (rag.evaluation.dialogues), over its corpus spec."""
+    try:
+        spec = load_corpus_spec(corpus or DIALOGUE_SET.corpus)
+    except CorpusSpecError as err:
+        return DialogueCheck((), (str(err),))
+    texts = CorpusTexts(spec)
+    rows, problems = read_raw_questions(Path(path))
+    found: list[dialogues.Dialogue] = []
+    for number, raw in enumerate(rows, 1):
+        dialogue, dialogue_problems = dialogues.check_dialogue(raw, texts, number)
+        problems += dialogue_problems
+        if dialogue is not None:
+            found.append(dialogue)
+    problems += dialogues.coverage_problems(found, DIALOGUE_SET.minimums)
+    return DialogueCheck(tuple(found), tuple(problems))
+
+
+def check(questions_file: Path, transcripts_dir: Path, corpus: Path | None = None) -> CheckResult:
+    """Run every check; problems are collected, never raised, so one run lists them all.
+
+    A set asked over a corpus spec (a shipped one, or any file with `corpus`) is checked against the spec's
+    calls; the seed sets against the three seeds in `transcripts_dir`."""
+    corpus_set = corpus_set_for(questions_file, corpus)
+    if corpus_set is not None:
+        return check_corpus_set(corpus_set)
     question_set = question_set_for(questions_file)
     raw_rows, problems = read_raw_questions(questions_file)
     questions: list[EvalQuestion] = []
@@ -643,10 +560,10 @@ def check(questions_file: Path, transcripts_dir: Path) -> CheckResult:
 
 
 def load_eval_set(
-    questions_file: Path = QUESTIONS_FILE, transcripts_dir: Path | None = None
+    questions_file: Path = QUESTIONS_FILE, transcripts_dir: Path | None = None, corpus: Path | None = None
 ) -> list[EvalQuestion]:
     """The validated questions, for the metrics code; raises ValueError listing the problems if any."""
-    result = check(questions_file, transcripts_dir or default_transcripts_dir())
+    result = check(questions_file, transcripts_dir or default_transcripts_dir(), corpus)
     if result.problems:
         raise ValueError(
             f"{questions_file} has {len(result.problems)} problems:\n" + "\n".join(result.problems)
@@ -654,26 +571,18 @@ def load_eval_set(
     return list(result.questions)
 
 
-def default_transcripts_dir() -> Path:
-    return Path(os.environ.get("RAG_TRANSCRIPTS_DIR") or DEFAULT_TRANSCRIPTS_DIR)
-
-
-def summary_table(questions: Sequence[EvalQuestion]) -> str:
-    """Counts per language, category, quarter, speaker and evidence mode, as aligned text."""
-    sections: list[tuple[str, Counter[str]]] = [
-        ("language", Counter(q.language for q in questions)),
-        ("category", Counter(c for q in questions for c in q.categories)),
-        ("quarter", Counter(quarter for q in questions for quarter in q.quarters)),
-        ("speaker", Counter(q.speaker or "(none)" for q in questions if q.answerable)),
-        ("asker", Counter(q.asker for q in questions if q.asker)),
-        ("evidence_mode", Counter(q.evidence_mode for q in questions if q.answerable)),
-    ]
-    lines = [f"{'total':<16}{'':<20}{len(questions):>5}"]
-    for title, counts in sections:
-        order = CATEGORIES if title == "category" else sorted(counts)
-        for i, key in enumerate(k for k in order if counts[k]):
-            lines.append(f"{title if i == 0 else '':<16}{key:<20}{counts[key]:>5}")
-    return "\n".join(lines)
+# Re-exported: the tests and the metrics code reach the shared format and the seed sources through here.
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_TRANSCRIPTS_DIR",
+    "CheckResult",
+    "EvalQuestion",
+    "clean_transcript",
+    "find_transcripts",
+    "load_clean_transcripts",
+    "read_raw_questions",
+    "speaker_at",
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -693,6 +602,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--show-weak", action="store_true", help="list evidence that also occurs in non-gold files"
     )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        help="corpus spec the set is asked over (default: the shipped set's own, eval/corpora/*.json)",
+    )
     args = parser.parse_args(argv)
     if args.questions_file and args.questions and args.questions_file != args.questions:
         parser.error(
@@ -702,11 +617,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not questions_file.is_file():
         print(f"error: question file {questions_file} does not exist", file=sys.stderr)
         return 2
-    result = check(questions_file, args.transcripts_dir or default_transcripts_dir())
+    if is_dialogue_file(questions_file):
+        return _report_dialogues(check_dialogues(questions_file, args.corpus))
+    result = check(questions_file, args.transcripts_dir or default_transcripts_dir(), args.corpus)
     print(summary_table(result.questions))
+    calls = sorted({g for q in result.questions if q.answerable for g in q.gold_sources})
+    print(f"\ncalls asked about (answerable questions): {len(calls)}")
     print(f"\nevidence strings also found outside their gold source: {len(result.weak_evidence)}")
     if args.show_weak:
         print("\n".join(f"  {line}" for line in result.weak_evidence))
+    if result.problems:
+        print(f"\n{len(result.problems)} problems:", file=sys.stderr)
+        print("\n".join(f"  {p}" for p in result.problems), file=sys.stderr)
+        return 1
+    print("OK")
+    return 0
+
+
+def _report_dialogues(result: DialogueCheck) -> int:
+    turns = [t for d in result.dialogues for t in d.turns]
+    kinds = Counter(
+        t.kind if t.kind != "follow_up" or t.inherits else "follow_up (no previous)" for t in turns
+    )
+    languages = Counter(d.turns[0].gold.language for d in result.dialogues)
+    rows = [("dialogues", "", len(result.dialogues)), ("turns", "", len(turns))]
+    for name, counts in (("kind", kinds), ("language", languages)):
+        rows += [(name if i == 0 else "", key, n) for i, (key, n) in enumerate(sorted(counts.items()))]
+    rows.append(("unanswerable turns", "", sum(not t.gold.answerable for t in turns)))
+    for name, key, n in rows:
+        print(f"{name:<20}{key:<24}{n:>5}")
     if result.problems:
         print(f"\n{len(result.problems)} problems:", file=sys.stderr)
         print("\n".join(f"  {p}" for p in result.problems), file=sys.stderr)

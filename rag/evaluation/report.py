@@ -166,12 +166,45 @@ def format_category_table(scores: Sequence[QuestionScore]) -> str:
     return "\n".join(lines)
 
 
+BASELINES = ("naive-500", "plain-dense")  # retrieval only: no answer text, no abstention
+# The numbers that tell a change that helps the seeds and hurts real calls, first in the report.
+HEADLINE_METRICS = (
+    ("hit@1", "hit@1"),
+    ("hit@5", "hit@5"),
+    ("mrr", "MRR"),
+    ("retrieval_hit@5", "retrieval hit@5"),
+    ("speaker_precision", "speaker precision"),
+    ("false_abstention_rate", "false-abstention rate"),
+    ("abstention_precision", "abstention precision"),
+    ("abstention_recall", "abstention recall"),
+)
+
+
+def _baseline_values(ranks: Sequence[int | None]) -> dict[str, float | None]:
+    # no answerer and no abstention: its citations are its retrieved passages
+    return retrieval_values(ranks) | retrieval_values(ranks, "retrieval_")
+
+
+def format_headline(report: EvalReport) -> str:
+    """The product beside the plain-dense baseline (same chunks, raw question, no understanding)."""
+    product = summarize(report.default.scores).values
+    dense = _baseline_values(list(report.plain_dense.ranks.values())) if report.plain_dense else None
+    lines = [f"{'':<24}{'product':>10}{'plain-dense':>14}"]
+    for metric, label in HEADLINE_METRICS:
+        baseline = _cell(dense.get(metric), 14) if dense and metric in RETRIEVAL_METRICS else f"{'–':>14}"
+        lines.append(f"{label:<24}{_cell(product.get(metric), 10)}{baseline}")
+    answerable = [s for s in report.default.scores if s.answerable]
+    abstained = sum(1 for s in answerable if s.abstained)
+    lines.append(f"{'(false abstentions)':<24}{f'{abstained} of {len(answerable)}':>10}")
+    return "\n".join(lines)
+
+
 def format_ablation_table(report: EvalReport) -> str:
     columns: list[tuple[str, dict[str, float | None]]] = []
     if report.naive is not None:
-        ranks = list(report.naive.ranks.values())
-        # no answerer and no abstention: its citations are its retrieved windows
-        columns.append(("naive-500", retrieval_values(ranks) | retrieval_values(ranks, "retrieval_")))
+        columns.append(("naive-500", _baseline_values(list(report.naive.ranks.values()))))
+    if report.plain_dense is not None:
+        columns.append(("plain-dense", _baseline_values(list(report.plain_dense.ranks.values()))))
     columns += [(run.name, summarize(run.scores).values) for run in report.ablations]
     columns.append((f"default-{report.mode}", summarize(report.default.scores).values))
     width = max(12, *(len(name) + 2 for name, _ in columns))
@@ -179,7 +212,7 @@ def format_ablation_table(report: EvalReport) -> str:
     for metric in METRIC_NAMES:
         cells = []
         for name, values in columns:
-            if name == "naive-500" and metric not in RETRIEVAL_METRICS:
+            if name in BASELINES and metric not in RETRIEVAL_METRICS:
                 cells.append(f"{'n/a':>{width}}")
             else:
                 cells.append(_cell(values.get(metric), width))
@@ -191,6 +224,11 @@ def format_ablation_table(report: EvalReport) -> str:
     ]
     if report.mode != "extractive":
         notes.append("  the ablations answer in extractive mode; their retrieval is the same as in LLM mode")
+    if report.plain_dense is not None:
+        notes.append(
+            f"  plain-dense: the index's own {report.plain_dense.chunks} chunks, dense top 5 over the raw "
+            "question; no filters, glossary or key terms, no abstention; retrieval metrics only"
+        )
     if report.naive is not None:
         notes.append(
             f"  naive-500: {report.naive.chunks} windows of 500 characters (50 overlap), dense search on the "
@@ -323,8 +361,13 @@ def format_report(report: EvalReport) -> str:
             "Against the gates and goals of eval/gates.json (set on questions.jsonl; shown for comparison, "
             "not checked here):"
         )
-    sections = [
-        title,
+    sections = [title]
+    if report.corpus:
+        sections.append(f"corpus {report.corpus}")
+    sections += [
+        "",
+        "Product beside the plain-dense baseline:",
+        format_headline(report),
         "",
         "Product default, per category (n = questions in the group):",
         format_category_table(scores),
@@ -381,6 +424,16 @@ def report_json(report: EvalReport, gate_failures: list[str] | None = None) -> d
             "summary": retrieval_values(list(report.naive.ranks.values())),
             "ranks": report.naive.ranks,
         }
+    if report.plain_dense is not None:
+        result["plain_dense"] = {
+            "description": "the index's own chunks, dense top 5 over the raw question, no understanding",
+            "chunks": report.plain_dense.chunks,
+            "seconds": round(report.plain_dense.seconds, 2),
+            "summary": retrieval_values(list(report.plain_dense.ranks.values())),
+            "ranks": report.plain_dense.ranks,
+        }
+    if report.corpus:
+        result["corpus"] = report.corpus
     if gate_failures is not None:
         result["gates"] = {"passed": not gate_failures, "failures": gate_failures}
     return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.evaluation.baseline import NaiveRun
+from rag.evaluation.baseline import NaiveRun, PlainDenseRun
 from rag.evaluation.gold import QUESTIONS_FILE, GoldQuestion
 from rag.evaluation.metrics import QuestionScore
 
@@ -31,3 +31,5 @@ class EvalReport:
     seconds: float
     warnings: tuple[str, ...] = ()
     questions_file: Path = QUESTIONS_FILE  # which set was asked; gates apply to eval/questions.jsonl only
+    plain_dense: PlainDenseRun | None = None
+    corpus: str = ""  # for a corpus-spec set: which corpus, how big, built or reused

@@ -22,9 +22,18 @@ import numpy as np
 from rag.answer.types import Answer
 from rag.api import QueryEngine, ask, engine
 from rag.errors import RagError
-from rag.evaluation.baseline import run_naive_baseline
-from rag.evaluation.gold import QUESTIONS_FILE, GoldQuestion, is_gated_set, load_questions
+from rag.evaluation.baseline import run_naive_baseline, run_plain_dense
+from rag.evaluation.corpus_build import EvalCorpus, prepare_corpus
+from rag.evaluation.gold import (
+    QUESTIONS_FILE,
+    GoldQuestion,
+    corpus_spec_of,
+    is_gated_set,
+    load_questions,
+    uses_corpus_spec,
+)
 from rag.evaluation.metrics import QuestionScore, score_answer
+from rag.evaluation.question_set import is_dialogue_file
 from rag.evaluation.results import ConfigRun, EvalReport
 from rag.indexing.embedding.embedders import Embedder
 from rag.query.retrieve import Hit, build_query, retrieve
@@ -125,9 +134,12 @@ def evaluate(
     baselines: bool = True,
     progress: Progress = _progress,
     questions_file: Path = QUESTIONS_FILE,
+    naive: bool = True,
+    corpus: str = "",
 ) -> EvalReport:
-    """The product default in `mode`, the retrieval ablations and the naive baseline, on the question set
-    (`questions`, else every question of `questions_file`)."""
+    """The product default in `mode`, the retrieval ablations, the plain-dense baseline and (with `naive`)
+    the naive 500-character baseline, on the question set (`questions`, else every question of
+    `questions_file`). `corpus` describes a corpus-spec set's corpus for the report."""
     started = time.perf_counter()
     if questions is None:
         questions = load_questions(settings.transcripts_dir, questions_file)
@@ -164,8 +176,11 @@ def evaluate(
                 + "; ".join(f"{n}x {notice}" for notice, n in reasons.most_common())
             )
     ablations: list[ConfigRun] = []
-    naive = None
+    naive_run = None
+    plain_dense = None
     if baselines:
+        progress("Baseline: plain dense top 5 over the raw question, same chunks …")
+        plain_dense = run_plain_dense(questions, product.store, embedder)
         for retrieval in RETRIEVAL_MODES:
             variant = dataclasses.replace(settings, retrieval=retrieval)
             description = "hybrid retrieval (dense + BM25)" if retrieval == "hybrid" else f"{retrieval} only"
@@ -181,16 +196,27 @@ def evaluate(
                 lambda text, e=query_engine: search(e, text),  # type: ignore[misc]
             )
             ablations.append(ConfigRun(retrieval, description, run, time.perf_counter() - clock))
-        naive = run_naive_baseline(questions, settings, progress=progress)
+        if naive:
+            naive_run = run_naive_baseline(questions, settings, progress=progress)
     return EvalReport(
         mode=mode,
         questions=questions,
         default=default,
         ablations=tuple(ablations),
-        naive=naive,
+        naive=naive_run,
         seconds=time.perf_counter() - started,
         warnings=tuple(warnings),
         questions_file=questions_file,
+        plain_dense=plain_dense,
+        corpus=corpus,
+    )
+
+
+def describe_corpus(prepared: EvalCorpus) -> str:
+    how = f"built in {prepared.seconds:.0f} s" if prepared.built else "reused"
+    return (
+        f"{prepared.spec.path.name}: {len(prepared.spec.calls)} calls, {prepared.chunks} chunks, "
+        f"{how} ({prepared.folder})"
     )
 
 
@@ -201,11 +227,16 @@ def run_eval_command(
     gates: bool = False,
     gates_file: Path | None = None,
     questions_file: Path | str | None = None,
+    corpus: Path | str | None = None,
+    cache: Path | None = None,
 ) -> int:
     """`rag eval`: print the tables and failing questions, write JSON, check the gates (exit 1 on a miss).
 
     `questions_file` picks the question set (default eval/questions.jsonl); `gates` is refused for any
-    other set, since the gates were set on that one."""
+    other set, since the gates were set on that one. A set asked over a corpus spec (its shipped one, or
+    `corpus`) has its corpus built into the per-user cache first, or reused (rag.evaluation.corpus_build);
+    the naive 500-character baseline is left out there (it would embed the whole corpus again). `cache`
+    moves the corpus cache (tests)."""
     from rag.evaluation.report import GATES_FILE, check_report_gates, format_report, write_json
 
     questions_path = Path(questions_file) if questions_file is not None else QUESTIONS_FILE
@@ -216,7 +247,26 @@ def run_eval_command(
             f"--gates applies only to {QUESTIONS_FILE.name}, the set eval/gates.json was set on; "
             f"drop --gates to score {questions_path}"
         )
-    report = evaluate(settings, mode, questions_file=questions_path)
+    corpus_path = Path(corpus) if corpus is not None else None
+    if is_dialogue_file(questions_path):
+        raise ValueError(
+            f"{questions_path} is a dialogue set: check it with `python eval/check_questions.py "
+            f"{questions_path}`; scoring dialogues turn by turn is the conversation runner's job"
+        )
+    if uses_corpus_spec(questions_path, corpus_path):
+        spec = corpus_spec_of(questions_path, corpus_path)
+        questions = load_questions(settings.transcripts_dir, questions_path, corpus=corpus_path)
+        prepared = prepare_corpus(spec, settings, cache=cache, progress=_progress)
+        report = evaluate(
+            prepared.settings,
+            mode,
+            questions=questions,
+            questions_file=questions_path,
+            naive=False,
+            corpus=describe_corpus(prepared),
+        )
+    else:
+        report = evaluate(settings, mode, questions_file=questions_path)
     print(format_report(report))
     failures = check_report_gates(report, gates_file or GATES_FILE) if gates else []
     if json_path is not None:
