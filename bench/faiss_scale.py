@@ -1,4 +1,5 @@
-"""How rag.indexing.vector_index scales: build time, memory, query latency and recall@10 at 10k / 100k / 1M chunks.
+"""How rag.indexing.vector_index scales: build time, memory, query latency and recall@10
+at 10k / 100k / 1M chunks.
 
     .venv/bin/python bench/faiss_scale.py --sizes 10k,100k,1M --threads 1
 

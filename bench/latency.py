@@ -5,6 +5,7 @@ machine: `.venv/bin/python bench/latency.py [--cold-runs 5]`."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import subprocess
@@ -26,17 +27,19 @@ def warm_latencies(rounds: int) -> list[float]:
     from rag.settings import Settings
 
     engine = QueryEngine.open(Settings())
-    questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "questions.jsonl").read_text().splitlines() if line.strip()]
+    questions = [
+        json.loads(line)["question"]
+        for line in (ROOT / "eval" / "questions.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
     for question in questions[:5]:  # warm-up: jieba, BM25 and FAISS pages
         engine.ask(question)
     times = []
     for _ in range(rounds):
         for question in questions:
             start = time.perf_counter()
-            try:
+            with contextlib.suppress(RagError):
                 engine.ask(question)
-            except RagError:
-                pass
             times.append((time.perf_counter() - start) * 1000)
     return times
 
@@ -60,12 +63,16 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=5)
     args = parser.parse_args()
     warm = warm_latencies(args.rounds)
-    print(f"warm ask() over {len(warm)} questions: p50 {percentile(warm, 0.5):.1f} ms, "
-          f"p95 {percentile(warm, 0.95):.1f} ms, mean {statistics.mean(warm):.1f} ms")
+    print(
+        f"warm ask() over {len(warm)} questions: p50 {percentile(warm, 0.5):.1f} ms, "
+        f"p95 {percentile(warm, 0.95):.1f} ms, mean {statistics.mean(warm):.1f} ms"
+    )
     for language, question in COLD_QUESTIONS.items():
         cold = cold_latencies(question, args.cold_runs)
-        print(f"cold `rag ask` {language} (fresh process, {len(cold)} runs): median "
-              f"{statistics.median(cold):.2f} s, min {min(cold):.2f} s, max {max(cold):.2f} s")
+        print(
+            f"cold `rag ask` {language} (fresh process, {len(cold)} runs): median "
+            f"{statistics.median(cold):.2f} s, min {min(cold):.2f} s, max {max(cold):.2f} s"
+        )
 
 
 if __name__ == "__main__":
