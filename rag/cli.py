@@ -1,4 +1,4 @@
-"""The `rag` command: ask questions, build the index, serve the web UI."""
+"""The `rag` command: ask questions, build the index, add and remove calls, serve the web UI."""
 
 from __future__ import annotations
 
@@ -71,12 +71,19 @@ def _stream_llm_answer(stream, *, show_draft: bool) -> Answer:  # type: ignore[n
     return answer
 
 
+def _prepare_library(settings: Settings) -> None:
+    from rag.indexing.library import prepare_library
+
+    prepare_library(settings, _progress)
+
+
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from rag.indexing.build import build_index
     from rag.indexing.embedding.embedders import load_embedder
     from rag.indexing.journal import recover
     from rag.indexing.store import staleness
 
+    _prepare_library(settings)
     for line in recover(settings.transcripts_dir, settings.index_dir):
         _progress(f"Recovery: {line}")
     reason = staleness(settings)
@@ -115,16 +122,20 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from rag.evaluation.runner import run_eval_command
 
+    if settings.uses_library:  # the questions are about the shipped calls, whatever the library holds
+        settings = settings.for_shipped_corpus()
     return run_eval_command(
         settings, mode=args.mode, json_path=args.json, gates=args.gates, questions_file=args.questions
     )
 
 
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.indexing.history import os_user, record_change
     from rag.indexing.updates import add_transcript
 
+    _prepare_library(settings)
     for path in args.files:
-        add_transcript(
+        added = add_transcript(
             Path(path),
             settings,
             company=args.company,
@@ -135,22 +146,31 @@ def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
             replace_existing=args.replace,
             progress=_progress,
         )
+        if added.status != "unchanged":
+            record_change(settings, actor=os_user(), via="cli", action=added.status, call=added.call)
     return 0
 
 
 def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.indexing.history import format_history, read_history
     from rag.indexing.updates import format_call_list, list_calls
 
+    if args.history:
+        print(format_history(read_history(settings), settings))
+        return 0
+    _prepare_library(settings)
     print(format_call_list(list_calls(settings)))
     return 0
 
 
 def _cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.indexing.history import os_user, record_change
     from rag.indexing.updates import remove_call
     from rag.text.quarters import normalize_quarter
 
+    _prepare_library(settings)
     by_quarter = normalize_quarter(args.call) is not None and not Path(args.call).suffix
-    remove_call(
+    removed = remove_call(
         settings,
         quarter=args.call if by_quarter else None,
         file=None if by_quarter else args.call,
@@ -158,6 +178,7 @@ def _cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
         language=args.language,
         progress=_progress,
     )
+    record_change(settings, actor=os_user(), via="cli", action="removed", call=removed)
     return 0
 
 
@@ -194,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.set_defaults(run=_cmd_add)
 
     listing = sub.add_parser("list", help="show the calls with their turns, passages and speakers")
+    listing.add_argument(
+        "--history", action="store_true", help="show who added or removed which call, and when, instead"
+    )
     listing.set_defaults(run=_cmd_list)
 
     remove = sub.add_parser("remove", help="take a call out of the corpus and the index")

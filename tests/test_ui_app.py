@@ -11,7 +11,7 @@ import gradio as gr
 import pytest
 
 from rag.answer.types import Answer
-from rag.api import catalog
+from rag.api import QueryEngine, catalog
 from rag.errors import UnknownSpeaker
 from rag.settings import Settings
 from ui import app as ui_app
@@ -24,10 +24,10 @@ def component(blocks: gr.Blocks, elem_id: str) -> Any:
     return found[0]
 
 
-def test_filters_offer_every_company_quarter_and_speaker_of_the_catalog():
-    settings = Settings()
+def test_filters_offer_every_company_quarter_and_speaker_of_the_catalog(engine: QueryEngine):
+    settings = engine.settings
     known = catalog(settings)
-    page = ui_app.build_app(settings)
+    page = ui_app.build_app(settings, engine)
     for elem_id, values in (
         ("filter-company", known.companies),
         ("filter-quarter", known.quarters),
@@ -37,23 +37,25 @@ def test_filters_offer_every_company_quarter_and_speaker_of_the_catalog():
         assert offered == ["", *values]  # "" is the "any" choice
 
 
-def test_mode_selector_is_shown_only_when_an_llm_endpoint_is_configured():
-    settings = Settings()
-    assert component(ui_app.build_app(settings), "mode").visible is False
+def test_mode_selector_is_shown_only_when_an_llm_endpoint_is_configured(engine: QueryEngine):
+    settings = engine.settings
+    assert component(ui_app.build_app(settings, engine), "mode").visible is False
     with_llm = replace(settings, llm_base_url="http://127.0.0.1:9/v1")
-    assert component(ui_app.build_app(with_llm), "mode").visible is True
+    assert component(ui_app.build_app(with_llm, engine), "mode").visible is True
 
 
-def test_page_sends_no_analytics():
-    assert ui_app.build_app(Settings()).analytics_enabled is False
+def test_page_sends_no_analytics(engine: QueryEngine):
+    assert ui_app.build_app(engine.settings, engine).analytics_enabled is False
 
 
-def test_serve_binds_this_machine_only_unless_told_and_turns_analytics_off(monkeypatch: pytest.MonkeyPatch):
+def test_serve_binds_this_machine_only_unless_told_and_turns_analytics_off(
+    monkeypatch: pytest.MonkeyPatch, engine: QueryEngine
+):
     launched: list[dict[str, Any]] = []
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kwargs: launched.append(kwargs))
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "True")  # restored after the test
-    ui_app.serve(settings=Settings())
-    ui_app.serve(host="0.0.0.0", port=8080, settings=Settings())
+    ui_app.serve(settings=engine.settings)
+    ui_app.serve(host="0.0.0.0", port=8080, settings=engine.settings)
     assert (launched[0]["server_name"], launched[0]["server_port"]) == ("127.0.0.1", 7860)
     assert (launched[1]["server_name"], launched[1]["server_port"]) == ("0.0.0.0", 8080)
     assert all(kwargs["share"] is False for kwargs in launched)
