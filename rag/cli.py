@@ -1,4 +1,5 @@
-"""The `rag` command: ask questions, build the index, add and remove calls, serve the web UI."""
+"""The `rag` command: ask questions, build the index, add and remove calls, serve the web UI, manage
+the web UI's users."""
 
 from __future__ import annotations
 
@@ -113,9 +114,48 @@ def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.accounts import serving_access
+
+    # checked before anything loads: a shared address without sign-in stops here, in a second
+    access = serving_access(args.host, args.auth or settings.ui_auth_file, args.read_only)
     from ui.app import serve
 
-    serve(host=args.host, port=args.port, settings=settings)
+    serve(host=args.host, port=args.port, settings=settings, access=access)
+    return 0
+
+
+def _users_file(args: argparse.Namespace, settings: Settings) -> Path:
+    return Path(args.file) if args.file else settings.ui_auth_file or settings.data_dir / "users.json"
+
+
+def _read_password(name: str) -> str:
+    """From the terminal (typed twice, not echoed), or the first line of stdin when it is piped."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass(f"Password for {name}: ")
+    if getpass.getpass("Again: ") != first:
+        raise ValueError("the two passwords differ; nothing changed")
+    return first
+
+
+def _cmd_users(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.accounts import UsersFile
+
+    users = UsersFile(_users_file(args, settings))
+    if args.action == "add":
+        account = users.add(args.name, args.role, _read_password(args.name), replace=args.replace)
+        print(f"{account.name} ({account.role}) can sign in; users file: {users.path}")
+        print(f"serve it with: rag serve --host 0.0.0.0 --auth {users.path}")
+    elif args.action == "remove":
+        users.remove(args.name)
+        print(f"Removed {args.name} from {users.path}")
+    else:
+        accounts = users.accounts() if users.path.exists() else {}
+        for account in accounts.values():
+            print(f"{account.name}  {account.role}")
+        print(f"{len(accounts)} users in {users.path}")
     return 0
 
 
@@ -234,7 +274,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)"
     )
     serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument(
+        "--auth",
+        type=Path,
+        metavar="USERS_FILE",
+        help="sign-in with the users of this file (`rag users add`; default RAG_UI_AUTH); "
+        "needed to serve on an address other machines reach, unless --read-only",
+    )
+    serve.add_argument(
+        "--read-only", action="store_true", help="nobody may add or remove transcripts through the page"
+    )
     serve.set_defaults(run=_cmd_serve)
+
+    users = sub.add_parser("users", help="manage who may sign in to the web UI, and their roles")
+    users_sub = users.add_subparsers(dest="action", required=True)
+    users_file_help = "the users file (default: RAG_UI_AUTH, else users.json in the data folder)"
+    add_user = users_sub.add_parser(
+        "add", help="add a user; the password is read from the terminal (or the first line of stdin)"
+    )
+    add_user.add_argument("name")
+    add_user.add_argument(
+        "--role", choices=("reader", "editor"), default="reader", help="readers ask; editors also add/remove"
+    )
+    add_user.add_argument("--replace", action="store_true", help="change the password or role of a user")
+    add_user.add_argument("--file", help=users_file_help)
+    remove_user = users_sub.add_parser("remove", help="take a user out of the users file")
+    remove_user.add_argument("name")
+    remove_user.add_argument("--file", help=users_file_help)
+    list_users = users_sub.add_parser("list", help="the users and their roles")
+    list_users.add_argument("--file", help=users_file_help)
+    users.set_defaults(run=_cmd_users)
     evaluate = sub.add_parser("eval", help="measure the answers on eval/questions.jsonl (or --questions)")
     evaluate.add_argument("--mode", choices=("extractive", "llm"), default="extractive")
     evaluate.add_argument(

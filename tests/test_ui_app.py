@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
 from collections.abc import Iterator
 from dataclasses import replace
@@ -16,6 +18,7 @@ from rag.errors import UnknownSpeaker
 from rag.settings import Settings
 from ui import app as ui_app
 from ui import chat
+from ui.accounts import Access, UsersFile
 
 
 def component(blocks: gr.Blocks, elem_id: str) -> Any:
@@ -59,7 +62,25 @@ def test_serve_binds_this_machine_only_unless_told_and_turns_analytics_off(
     assert (launched[0]["server_name"], launched[0]["server_port"]) == ("127.0.0.1", 7860)
     assert (launched[1]["server_name"], launched[1]["server_port"]) == ("0.0.0.0", 8080)
     assert all(kwargs["share"] is False for kwargs in launched)
+    assert all(kwargs["max_file_size"] == 20 * 1024 * 1024 for kwargs in launched)
+    assert all("auth" not in kwargs for kwargs in launched)  # nobody signs in unless told
     assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+
+
+def test_with_a_users_file_the_page_signs_in_through_gradios_auth_hook(tmp_path, engine: QueryEngine):
+    users = UsersFile(tmp_path / "users.json")
+    users.add("alice", "editor", "alice's long password")
+    options = ui_app.launch_options(engine.settings, Access(users=users))
+    assert inspect.iscoroutinefunction(options["auth"])  # Gradio awaits it: hashing stays off its loop
+    assert asyncio.run(options["auth"]("alice", "alice's long password")) is True
+    assert "failed attempts" in options["auth_message"]
+
+
+def test_a_read_only_page_has_no_add_or_remove_forms(engine: QueryEngine):
+    page = ui_app.build_app(engine.settings, engine, Access(read_only=True))
+    ids = {getattr(b, "elem_id", None) for b in page.blocks.values()}
+    assert not ids & {"add-panel", "add-file", "add-button", "remove-panel", "remove-button"}
+    assert {"question", "chat", "sources"} <= ids
 
 
 def _turn(monkeypatch: pytest.MonkeyPatch, parts: list[object]) -> list[chat.ChatView]:
