@@ -217,3 +217,23 @@ def test_markup_in_a_transcript_still_renders_as_text(
     assert editor.locator("#sources b, #sources img, #chat b, #chat img").count() == 0
     assert editor.evaluate("window.__pwned") is None
     editor.context.close()
+
+
+def test_an_editor_removes_a_call_and_the_history_names_her(
+    team: Team, ui_browser: Browser, tmp_path: Path
+) -> None:
+    transcript = tmp_path / "initech-q1.txt"
+    transcript.write_text(ACME_CALL.replace("Zephyr", "Nimbus"), encoding="utf-8")
+    editor = sign_in(ui_browser, team.url, "alice")
+    add_call(editor, transcript, "Initech", "2025Q1")
+    editor.get_by_text("Remove a call", exact=True).click()  # its menu already lists the new call
+    editor.locator("#remove-call input").click()
+    editor.get_by_role("option", name="Initech 2025Q1 [en] · initech-2025q1.en.txt", exact=True).click()
+    editor.locator("#remove-button").click()
+    expect(editor.locator("#remove-result .notice.added")).to_have_text(
+        "Removed Initech 2025Q1 (initech-2025q1.en.txt)", timeout=ADD_TIMEOUT
+    )
+    assert "initech-2025q1.en.txt" not in {c.file for c in load_manifest(team.data / "transcripts")}
+    lines = (team.data / "history.jsonl").read_text(encoding="utf-8").splitlines()
+    assert '"actor": "alice", "via": "web", "action": "removed", "company": "Initech"' in lines[-1]
+    editor.context.close()
