@@ -131,7 +131,8 @@ def build_app(
         pending = render.stack_sources(render.render_sources_pending(), earlier)
         with line.ticket() as ticket:
             shown: tuple[int, int] | None = None
-            while not line.try_start(ticket, WAIT_REFRESH_SECONDS):
+            # no wait when its turn is now; else the place is shown at once, then as it changes
+            while not line.try_start(ticket, 0 if shown is None else WAIT_REFRESH_SECONDS):
                 place = (line.ahead_of(ticket), line.answering)
                 if place != shown:
                     shown = place
