@@ -36,7 +36,9 @@ build: setup
 run: build
 	$(VENV)/bin/rag serve
 
-test: setup-test build
+# The tests build the shipped corpus's index once per run in a temporary data folder of their own;
+# the gates then run on the shipped corpus with its index in the data folder (built once, then reused).
+test: setup-test
 	$(VENV)/bin/pytest -q
 	$(VENV)/bin/rag eval --gates
 
@@ -47,5 +49,7 @@ lint: setup-test
 	$(VENV)/bin/ruff check rag ui tests eval bench
 	$(VENV)/bin/mypy rag ui
 
+# The user's library (transcripts, manifest, indexes, history) lives in the data folder, outside this
+# tree (RAG_DATA_DIR, default ~/.local/share/earnings-rag): clean never touches it.
 clean:
-	rm -rf $(VENV) index/default
+	rm -rf $(VENV) artifacts

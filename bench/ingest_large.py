@@ -76,7 +76,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ingest-bench-") as root:
         folder = Path(root)
-        settings = Settings(transcripts_dir=folder / "transcripts", index_dir=folder / "index" / "default")
+        settings = Settings().with_data_dir(folder)
         upload = folder / "large.md"
         upload.write_text(synthetic_transcript(int(args.size_mb * 1024 * 1024)), encoding="utf-8")
         print(

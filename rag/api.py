@@ -19,6 +19,7 @@ from rag.errors import IndexUnavailable
 from rag.indexing.build import build_index
 from rag.indexing.embedding.embedders import Embedder, load_embedder
 from rag.indexing.journal import recover
+from rag.indexing.library import prepare_library
 from rag.indexing.store import IndexStore, index_version, load_index, staleness
 from rag.query.retrieve import Hit, build_query, search
 from rag.query.understand import SearchRequest, Vocabulary, check_question, understand
@@ -59,7 +60,9 @@ class _Loaded:
 
 
 def open_index(settings: Settings, progress: Progress = _progress) -> IndexStore:
-    """Finish any interrupted update, build the index when it is missing or stale, and load it."""
+    """Make the library on first use, finish any interrupted update, build the index when it is missing
+    or stale, and load it."""
+    prepare_library(settings, progress)
     for line in recover(settings.transcripts_dir, settings.index_dir):
         progress(f"Recovery: {line}")
     reason = staleness(settings)

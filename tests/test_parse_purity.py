@@ -36,7 +36,7 @@ SAMPLE_CALLS = (
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[CallInfo]]:
     """The seeds, plus the sample calls when ../shared/samples is present, in a scratch folder."""
-    settings = Settings()
+    settings = Settings().for_shipped_corpus()
     folder = tmp_path_factory.mktemp("transcripts")
     calls = load_manifest(settings.transcripts_dir)
     for call in calls:

@@ -43,11 +43,10 @@ def test_chinese_key_terms_survive_the_trimmed_dictionary() -> None:
     assert {"眼镜", "人工智能", "前景"} <= set(words)
 
 
-def test_an_index_cut_with_another_glossary_is_stale(monkeypatch) -> None:
+def test_an_index_cut_with_another_glossary_is_stale(monkeypatch, engine) -> None:
     from rag.indexing import lexical, store
-    from rag.settings import Settings
 
-    settings = Settings()
+    settings = engine.settings
     assert store.staleness(settings) is None  # the session's index matches today's glossary
     monkeypatch.setattr(lexical, "glossary_digest", lambda: "000000000000")
     assert store.staleness(settings) == "index was built with other lexical"

@@ -74,3 +74,51 @@ def test_ask_defaults_to_the_settings_top_k(engine) -> None:  # type: ignore[no-
     assert len(three.ask("What did Susan say about capex?", top_k=4).citations) == 4
     with pytest.raises(ValueError, match="top_k must be a whole number between 1 and 50"):
         three.ask("capex", top_k=0)
+
+
+def test_rag_data_dir_moves_the_library_its_index_and_its_history() -> None:
+    settings = Settings.from_env({"RAG_DATA_DIR": "/tmp/team-library"})
+    root = Path("/tmp/team-library")
+    assert settings.data_dir == root and settings.uses_library
+    assert (
+        settings.transcripts_dir == root / "transcripts" and settings.index_dir == root / "index" / "default"
+    )
+    assert settings.history_file == root / "history.jsonl"
+    moved = Settings.from_env({"RAG_DATA_DIR": "/tmp/team-library", "RAG_INDEX_DIR": "/tmp/elsewhere"})
+    assert moved.index_dir == Path("/tmp/elsewhere") and moved.transcripts_dir == root / "transcripts"
+    pointed = Settings.from_env({"RAG_DATA_DIR": "/tmp/team-library", "RAG_TRANSCRIPTS_DIR": "/tmp/calls"})
+    assert not pointed.uses_library  # a corpus of one's own is used as it is, never seeded or migrated
+
+
+def test_the_default_data_folder_is_the_per_user_one_outside_the_source_tree() -> None:
+    from platformdirs import user_data_dir
+
+    from rag.settings import PROJECT_ROOT
+
+    settings = Settings()
+    assert settings.data_dir == Path(user_data_dir("earnings-rag", appauthor=False))
+    assert (
+        PROJECT_ROOT not in settings.transcripts_dir.parents
+        and PROJECT_ROOT not in settings.index_dir.parents
+    )
+
+
+def test_the_shipped_corpus_is_read_in_place_with_its_own_index_in_the_data_folder() -> None:
+    from rag.settings import SHIPPED_TRANSCRIPTS_DIR
+
+    shipped = Settings().with_data_dir(Path("/tmp/d")).for_shipped_corpus()
+    assert shipped.transcripts_dir == SHIPPED_TRANSCRIPTS_DIR and shipped.index_dir == Path(
+        "/tmp/d/index/shipped"
+    )
+    assert not shipped.uses_library
+
+
+def test_serving_limits_are_settings_checked_when_made() -> None:
+    from rag.settings import ServingSettings
+
+    assert Settings().serving.max_upload_bytes == 20 * 1024 * 1024
+    with pytest.raises(ValueError, match="questions_per_minute must be at least 1"):
+        ServingSettings(questions_per_minute=0)
+    with pytest.raises(ValueError, match="waiting_line"):
+        ServingSettings(answer_workers=8, waiting_line=4)
+    assert Settings.from_env({"RAG_UI_AUTH": "~/team.json"}).ui_auth_file == Path("~/team.json").expanduser()

@@ -23,7 +23,7 @@ def chunk_corpus(settings: Settings, chunking: ChunkingSettings) -> list[Chunk]:
 
 @pytest.fixture(scope="module")
 def turns_by_quarter():
-    settings = Settings()
+    settings = Settings().for_shipped_corpus()
     directory = SpeakerDirectory.load(settings.speakers_file)
     rules = CleaningRules.load()
     return {
@@ -100,7 +100,7 @@ def test_content_free_turns_are_not_indexed():
 
 
 def test_long_turns_are_split_into_parts_that_keep_metadata():
-    chunks = chunk_corpus(Settings(), ChunkingSettings(max_tokens=200))
+    chunks = chunk_corpus(Settings().for_shipped_corpus(), ChunkingSettings(max_tokens=200))
     parts = [c for c in chunks if c.quarter == "2024Q4" and c.turn == 13]
     assert len(parts) >= 2 and {c.speaker for c in parts} == {"Mark Zuckerberg"}
     assert [c.part for c in parts] == list(range(1, len(parts) + 1))
@@ -108,7 +108,7 @@ def test_long_turns_are_split_into_parts_that_keep_metadata():
 
 
 def test_chunk_ids_are_stable_across_rebuilds():
-    first = chunk_corpus(Settings(), ChunkingSettings())
-    second = chunk_corpus(Settings(), ChunkingSettings())
+    first = chunk_corpus(Settings().for_shipped_corpus(), ChunkingSettings())
+    second = chunk_corpus(Settings().for_shipped_corpus(), ChunkingSettings())
     assert [c.id for c in first] == [c.id for c in second]
     assert len({c.id for c in first}) == len(first)

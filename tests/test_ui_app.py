@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
 from collections.abc import Iterator
 from dataclasses import replace
@@ -11,11 +13,12 @@ import gradio as gr
 import pytest
 
 from rag.answer.types import Answer
-from rag.api import catalog
+from rag.api import QueryEngine, catalog
 from rag.errors import UnknownSpeaker
 from rag.settings import Settings
 from ui import app as ui_app
 from ui import chat
+from ui.accounts import Access, UsersFile
 
 
 def component(blocks: gr.Blocks, elem_id: str) -> Any:
@@ -24,10 +27,10 @@ def component(blocks: gr.Blocks, elem_id: str) -> Any:
     return found[0]
 
 
-def test_filters_offer_every_company_quarter_and_speaker_of_the_catalog():
-    settings = Settings()
+def test_filters_offer_every_company_quarter_and_speaker_of_the_catalog(engine: QueryEngine):
+    settings = engine.settings
     known = catalog(settings)
-    page = ui_app.build_app(settings)
+    page = ui_app.build_app(settings, engine)
     for elem_id, values in (
         ("filter-company", known.companies),
         ("filter-quarter", known.quarters),
@@ -37,27 +40,47 @@ def test_filters_offer_every_company_quarter_and_speaker_of_the_catalog():
         assert offered == ["", *values]  # "" is the "any" choice
 
 
-def test_mode_selector_is_shown_only_when_an_llm_endpoint_is_configured():
-    settings = Settings()
-    assert component(ui_app.build_app(settings), "mode").visible is False
+def test_mode_selector_is_shown_only_when_an_llm_endpoint_is_configured(engine: QueryEngine):
+    settings = engine.settings
+    assert component(ui_app.build_app(settings, engine), "mode").visible is False
     with_llm = replace(settings, llm_base_url="http://127.0.0.1:9/v1")
-    assert component(ui_app.build_app(with_llm), "mode").visible is True
+    assert component(ui_app.build_app(with_llm, engine), "mode").visible is True
 
 
-def test_page_sends_no_analytics():
-    assert ui_app.build_app(Settings()).analytics_enabled is False
+def test_page_sends_no_analytics(engine: QueryEngine):
+    assert ui_app.build_app(engine.settings, engine).analytics_enabled is False
 
 
-def test_serve_binds_this_machine_only_unless_told_and_turns_analytics_off(monkeypatch: pytest.MonkeyPatch):
+def test_serve_binds_this_machine_only_unless_told_and_turns_analytics_off(
+    monkeypatch: pytest.MonkeyPatch, engine: QueryEngine
+):
     launched: list[dict[str, Any]] = []
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kwargs: launched.append(kwargs))
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "True")  # restored after the test
-    ui_app.serve(settings=Settings())
-    ui_app.serve(host="0.0.0.0", port=8080, settings=Settings())
+    ui_app.serve(settings=engine.settings)
+    ui_app.serve(host="0.0.0.0", port=8080, settings=engine.settings)
     assert (launched[0]["server_name"], launched[0]["server_port"]) == ("127.0.0.1", 7860)
     assert (launched[1]["server_name"], launched[1]["server_port"]) == ("0.0.0.0", 8080)
     assert all(kwargs["share"] is False for kwargs in launched)
+    assert all(kwargs["max_file_size"] == 20 * 1024 * 1024 for kwargs in launched)
+    assert all("auth" not in kwargs for kwargs in launched)  # nobody signs in unless told
     assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+
+
+def test_with_a_users_file_the_page_signs_in_through_gradios_auth_hook(tmp_path, engine: QueryEngine):
+    users = UsersFile(tmp_path / "users.json")
+    users.add("alice", "editor", "alice's long password")
+    options = ui_app.launch_options(engine.settings, Access(users=users))
+    assert inspect.iscoroutinefunction(options["auth"])  # Gradio awaits it: hashing stays off its loop
+    assert asyncio.run(options["auth"]("alice", "alice's long password")) is True
+    assert "failed attempts" in options["auth_message"]
+
+
+def test_a_read_only_page_has_no_add_or_remove_forms(engine: QueryEngine):
+    page = ui_app.build_app(engine.settings, engine, Access(read_only=True))
+    ids = {getattr(b, "elem_id", None) for b in page.blocks.values()}
+    assert not ids & {"add-panel", "add-file", "add-button", "remove-panel", "remove-button"}
+    assert {"question", "chat", "sources"} <= ids
 
 
 def _turn(monkeypatch: pytest.MonkeyPatch, parts: list[object]) -> list[chat.ChatView]:

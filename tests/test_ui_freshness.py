@@ -4,7 +4,6 @@ next answer cites the new call (the engine notices the index changed on disk and
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,9 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from test_ui_upload import ACME_CALL
-from ui_fixtures import PROJECT_ROOT, open_page, running_ui_server
+from ui_fixtures import PROJECT_ROOT, data_folder, open_page, running_ui_server
 
-from rag.settings import DATA_DIR
+from rag.api import QueryEngine
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +23,9 @@ QUESTION = "What did Jane Porter say about Zephyr widgets?"
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    root = tmp_path_factory.mktemp("fresh")
-    shutil.copytree(DATA_DIR / "transcripts", root / "transcripts")
-    shutil.copytree(PROJECT_ROOT / "index" / "default", root / "index")
-    return {"RAG_TRANSCRIPTS_DIR": str(root / "transcripts"), "RAG_INDEX_DIR": str(root / "index")}
+def corpus(tmp_path_factory: pytest.TempPathFactory, engine: QueryEngine) -> dict[str, str]:
+    """A data folder of its own: the library the server makes there is what `rag add` changes."""
+    return {"RAG_DATA_DIR": str(data_folder(tmp_path_factory.mktemp("fresh"), engine.settings))}
 
 
 @pytest.fixture(scope="module")

@@ -1,18 +1,17 @@
-"""Adding a transcript from the page, in a real browser, on a copy of the corpus and index
-(the shipped data/transcripts and index/default are never touched)."""
+"""Adding a transcript from the page, in a real browser, on a library in a data folder of its own
+(the shipped transcripts in the package are never touched)."""
 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from ui_fixtures import ARTIFACTS, PROJECT_ROOT, open_page, running_ui_server
+from ui_fixtures import ARTIFACTS, data_folder, open_page, running_ui_server
 
-from rag.settings import DATA_DIR
+from rag.api import QueryEngine
 
 pytestmark = pytest.mark.browser
 
@@ -34,14 +33,10 @@ the supply constraint by the spring.
 
 
 @pytest.fixture(scope="module")
-def upload_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The page on a private copy of the shipped transcripts and index, so adds change only the copy."""
-    root = tmp_path_factory.mktemp("corpus")
-    transcripts, index = root / "transcripts", root / "index"
-    shutil.copytree(DATA_DIR / "transcripts", transcripts)
-    shutil.copytree(PROJECT_ROOT / "index" / "default", index)
-    env = {"RAG_TRANSCRIPTS_DIR": str(transcripts), "RAG_INDEX_DIR": str(index)}
-    with running_ui_server("upload", extra_env=env) as url:
+def upload_server(tmp_path_factory: pytest.TempPathFactory, engine: QueryEngine) -> Iterator[str]:
+    """The page on a library of its own (made from the shipped calls), so adds change only that."""
+    folder = data_folder(tmp_path_factory.mktemp("corpus"), engine.settings)
+    with running_ui_server("upload", extra_env={"RAG_DATA_DIR": str(folder)}) as url:
         yield url
 
 

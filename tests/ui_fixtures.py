@@ -7,6 +7,7 @@ Playwright's own browser downloads are never used.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,6 +21,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from rag.settings import SHIPPED_INDEX, Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = PROJECT_ROOT / "artifacts"
@@ -48,7 +51,8 @@ def _wait_until_answering(url: str, server: subprocess.Popen[bytes], log: Path) 
         if server.poll() is not None:
             raise RuntimeError(f"UI server exited with {server.returncode}:\n{log.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            # the app's config route answers once the page is up (with sign-in the page itself is a form)
+            with urllib.request.urlopen(url + "gradio_api/app_id", timeout=5) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -57,12 +61,24 @@ def _wait_until_answering(url: str, server: subprocess.Popen[bytes], log: Path) 
     raise RuntimeError(f"UI server did not answer at {url} within {SERVER_START_TIMEOUT:.0f}s")
 
 
+def data_folder(root: Path, shipped: Settings) -> Path:
+    """A new data folder under `root` holding a copy of the run's shipped-corpus index, so that the
+    library made there on first use starts from it instead of embedding the corpus again."""
+    folder = root / "data"
+    shutil.copytree(shipped.index_dir, folder / SHIPPED_INDEX)
+    return folder
+
+
 @contextmanager
 def running_ui_server(
-    name: str, llm_env: dict[str, str] | None = None, extra_env: dict[str, str] | None = None
+    name: str,
+    llm_env: dict[str, str] | None = None,
+    extra_env: dict[str, str] | None = None,
+    serve_args: tuple[str, ...] = (),
 ) -> Iterator[str]:
-    """`ui.app.serve()` in a subprocess on a free 127.0.0.1 port, on the project's real index
-    unless `extra_env` points RAG_TRANSCRIPTS_DIR / RAG_INDEX_DIR elsewhere.
+    """`rag serve` in a subprocess on a free 127.0.0.1 port, on the library of the run's data folder
+    (the shipped calls) unless `extra_env` names another RAG_DATA_DIR; `serve_args` adds options
+    such as `--auth FILE`.
 
     Without `llm_env` the endpoint variables are removed, so the page has no LLM mode selector.
     The server's output goes to artifacts/ui-server-`name`.log.
@@ -75,11 +91,19 @@ def running_ui_server(
         env.pop(var, None)
     env.update(llm_env or {})
     env.update(extra_env or {})
-    code = f"from ui.app import serve; serve(host='127.0.0.1', port={port})"
+    command = [
+        sys.executable,
+        "-m",
+        "rag.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *serve_args,
+    ]
     with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
+        server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_until_answering(url, server, log)
@@ -94,14 +118,15 @@ def running_ui_server(
 
 
 @pytest.fixture(scope="session")
-def ui_server() -> Iterator[str]:
-    """The extractive page (no LLM endpoint configured)."""
+def ui_server(engine: Any) -> Iterator[str]:
+    """The extractive page (no LLM endpoint configured), on the run's data folder: its library is made
+    from the shipped calls and the index `engine` built."""
     with running_ui_server("extractive") as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-def ui_llm_server(llm_server: Any) -> Iterator[str]:
+def ui_llm_server(llm_server: Any, engine: Any) -> Iterator[str]:
     """The page with an LLM endpoint: the real llama.cpp server of `llm_fixtures.llm_server`
     (import that fixture next to this one)."""
     llm_env = {"RAG_LLM_BASE_URL": llm_server.base_url, "RAG_LLM_MODEL": llm_server.model}

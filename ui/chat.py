@@ -59,6 +59,19 @@ def _stream_answer(question: str, filters: Filters, mode: str, engine: QueryEngi
         yield engine.ask(question, **kwargs)
 
 
+def waiting_view(question: str, history: list[Message], ahead: int, answering: int) -> ChatView:
+    """The question shown at once while it waits its turn, with its place in the line."""
+    asked = {"role": "user", "content": render.render_user_message(question)}
+    waiting = {"role": "assistant", "content": render.render_waiting(ahead, answering)}
+    return ChatView([*history, asked, waiting], pending=True)
+
+
+def refused_view(question: str, history: list[Message], message: str) -> ChatView:
+    """The question with the reason it is not answered (a limit, a missing permission)."""
+    asked = {"role": "user", "content": render.render_user_message(question)}
+    return ChatView([*history, asked, {"role": "assistant", "content": render.render_error(message)}])
+
+
 def run_turn(
     question: str, history: list[Message], filters: Filters, mode: str, engine: QueryEngine
 ) -> Iterator[ChatView]:

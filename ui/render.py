@@ -116,6 +116,14 @@ def render_pending(mode: str = "extractive") -> str:
     return f'<div class="answer pending"><p>{doing}</p></div>'
 
 
+def render_waiting(ahead: int, answering: int) -> str:
+    """A question waiting its turn: how many are ahead of it, and how many are being answered."""
+    place = (
+        "Your question is next" if ahead == 0 else f"{ahead} question{'s' if ahead != 1 else ''} ahead of you"
+    )
+    return f'<div class="answer pending waiting"><p>{place} ({answering} being answered)…</p></div>'
+
+
 def render_error(message: str) -> str:
     """A problem the user can fix (bad question, unknown filter), shown in the page."""
     return f'<div class="notice error" role="alert">{escape(message)}</div>'

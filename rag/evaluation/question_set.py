@@ -597,7 +597,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--questions", type=Path, default=None, help="the same, as an option")
     parser.add_argument(
-        "--transcripts-dir", type=Path, default=None, help="default: RAG_TRANSCRIPTS_DIR or data/transcripts"
+        "--transcripts-dir",
+        type=Path,
+        default=None,
+        help="default: RAG_TRANSCRIPTS_DIR or the shipped rag/data/transcripts",
     )
     parser.add_argument(
         "--show-weak", action="store_true", help="list evidence that also occurs in non-gold files"

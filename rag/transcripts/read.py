@@ -13,6 +13,8 @@ from pathlib import Path
 from rag.errors import TranscriptError
 
 MAX_TRANSCRIPT_BYTES = 50 * 1024 * 1024
+# The file types the readers take: what the page's upload form offers and accepts.
+SUPPORTED_SUFFIXES = (".txt", ".md", ".json")
 _SAMPLE = 4096
 
 
