@@ -17,10 +17,11 @@ from rag.errors import RagError
 from rag.indexing.embedding.embedders import Embedder, load_embedder
 from rag.indexing.updates import AddResult, add_transcript
 from rag.settings import Settings
+from rag.transcripts.read import SUPPORTED_SUFFIXES
 
 log = logging.getLogger(__name__)
 
-FILE_TYPES = [".txt", ".md", ".json"]
+FILE_TYPES = list(SUPPORTED_SUFFIXES)  # the readers' list (rag.transcripts.read)
 MAX_STATUS_LINES = 40  # progress lines kept in the status box
 
 

@@ -262,7 +262,7 @@ def add_transcript(
             corpus = store.directory if store is not None else SpeakerDirectory.load(settings.speakers_file)
             parsed = parse_call(text, call, corpus, CleaningRules.load())
             turns = parsed.turns
-            new_chunks = chunk_turns(turns, call, settings.chunking)
+            new_chunks = chunk_turns(turns, call, settings.chunking, parsed.pages)
             if not new_chunks:
                 raise TranscriptError(
                     f"{path.name}: no usable text: {len(turns)} turns parsed with layout {layout}, none with "
