@@ -51,7 +51,14 @@ def _materialise() -> float:
     with tempfile.TemporaryDirectory(prefix="e5-bench-") as tmp:
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "rag.indexing.embedding.materialize", "--force", "--target", str(Path(tmp) / "e5")],
+            [
+                sys.executable,
+                "-m",
+                "rag.indexing.embedding.materialize",
+                "--force",
+                "--target",
+                str(Path(tmp) / "e5"),
+            ],
             cwd=PROJECT_ROOT,
             check=True,
             stdout=subprocess.DEVNULL,

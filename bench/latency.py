@@ -26,7 +26,11 @@ def warm_latencies(rounds: int) -> list[float]:
     from rag.settings import Settings
 
     engine = QueryEngine.open(Settings())
-    questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "questions.jsonl").read_text().splitlines() if line.strip()]
+    questions = [
+        json.loads(line)["question"]
+        for line in (ROOT / "eval" / "questions.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
     for question in questions[:5]:  # warm-up: jieba, BM25 and FAISS pages
         engine.ask(question)
     times = []
@@ -60,12 +64,16 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=5)
     args = parser.parse_args()
     warm = warm_latencies(args.rounds)
-    print(f"warm ask() over {len(warm)} questions: p50 {percentile(warm, 0.5):.1f} ms, "
-          f"p95 {percentile(warm, 0.95):.1f} ms, mean {statistics.mean(warm):.1f} ms")
+    print(
+        f"warm ask() over {len(warm)} questions: p50 {percentile(warm, 0.5):.1f} ms, "
+        f"p95 {percentile(warm, 0.95):.1f} ms, mean {statistics.mean(warm):.1f} ms"
+    )
     for language, question in COLD_QUESTIONS.items():
         cold = cold_latencies(question, args.cold_runs)
-        print(f"cold `rag ask` {language} (fresh process, {len(cold)} runs): median "
-              f"{statistics.median(cold):.2f} s, min {min(cold):.2f} s, max {max(cold):.2f} s")
+        print(
+            f"cold `rag ask` {language} (fresh process, {len(cold)} runs): median "
+            f"{statistics.median(cold):.2f} s, min {min(cold):.2f} s, max {max(cold):.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -130,6 +130,10 @@ class Settings:
     # cores one query embedding may use while the machine is free; None: every core, up to 4
     query_threads: int | None = None
     embed_batch: int = 32  # passages per embedding call while indexing (bounded memory)
+    # a bulk add embeds this many passages per model call, across files (the model sorts them by
+    # length, so less padding than file by file); the calls they belong to are the ones a kill loses
+    bulk_embed_window: int = 128
+    embed_device: str | None = None  # "cpu", "cuda", "cuda:1" …; None: CUDA when present, else CPU
     chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
     ranking: RankingSettings = field(default_factory=RankingSettings)
     quoting: QuoteSettings = field(default_factory=QuoteSettings)

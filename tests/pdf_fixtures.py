@@ -33,7 +33,12 @@ class _TranscriptPDF(FPDF):
 
 
 def render_transcript_pdf(
-    paragraphs: list[str], target: Path, *, running_header: str, justify: bool = True, unicode_font: bool = False
+    paragraphs: list[str],
+    target: Path,
+    *,
+    running_header: str,
+    justify: bool = True,
+    unicode_font: bool = False,
 ) -> Path:
     """One PDF page flow of `paragraphs`; a paragraph that ends in a title (no final stop, with a
     comma) and is short is set in bold as a speaker header line."""
@@ -122,7 +127,9 @@ def make_fixtures(folder: Path = FIXTURES) -> list[Path]:
     """(Re)write the PDF fixtures: an IR transcript (three pages and more) and a scanned page."""
     return [
         render_transcript_pdf(
-            ACME_PARAGRAPHS, folder / "acme-2025q3-ir.pdf", running_header="Acme Robotics Q3 2025 Earnings Call"
+            ACME_PARAGRAPHS,
+            folder / "acme-2025q3-ir.pdf",
+            running_header="Acme Robotics Q3 2025 Earnings Call",
         ),
         render_scanned_pdf(folder / "scanned.pdf"),
     ]

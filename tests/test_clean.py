@@ -19,7 +19,10 @@ def test_real_dashes_and_latin_text_stay():
 
 def test_labels_lose_their_noise():
     assert remove_symbol_noise("李苏珊▽▪•:明年") == "李苏珊:明年"
-    assert remove_symbol_noise("摩根大通分析师道格·安慕斯(Doug Anmuth)▽•▼◆:") == "摩根大通分析师道格·安慕斯(Doug Anmuth):"
+    assert (
+        remove_symbol_noise("摩根大通分析师道格·安慕斯(Doug Anmuth)▽•▼◆:")
+        == "摩根大通分析师道格·安慕斯(Doug Anmuth):"
+    )
 
 
 def _seed(name: str) -> str:
@@ -28,7 +31,15 @@ def _seed(name: str) -> str:
 
 def test_web_boilerplate_of_2024q4_is_dropped():
     cleaned = clean_transcript(_seed("meta-2024q4.zh.txt"))
-    for junk in ("全球数字财富领导者", "获赞", "收藏举报", "— 分享 —", "欢迎转载", "仅供参考", "这份记录可能不是100%"):
+    for junk in (
+        "全球数字财富领导者",
+        "获赞",
+        "收藏举报",
+        "— 分享 —",
+        "欢迎转载",
+        "仅供参考",
+        "这份记录可能不是100%",
+    ):
         assert junk not in cleaned
     assert "\ngo\n" not in cleaned and not cleaned.rstrip().endswith("go")
     assert "目前,内部 MTIA 计划专注于支持我们的核心排名和推荐推理工作负载。" in cleaned

@@ -87,7 +87,9 @@ def clean_transcript(text: str, rules: CleaningRules | None = None) -> str:
 PageStarts = tuple[tuple[int, int], ...]  # (offset in the cleaned text, page that starts there)
 
 
-def clean_paragraphs(paragraphs: Iterable[tuple[str, int | None]], rules: CleaningRules) -> tuple[str, PageStarts]:
+def clean_paragraphs(
+    paragraphs: Iterable[tuple[str, int | None]], rules: CleaningRules
+) -> tuple[str, PageStarts]:
     """Reflowed (paragraph, page) pairs as a cleaned transcript, one paragraph a line, with the offset
     where each page's text begins (so that every passage knows its page)."""
     lines: list[str] = []

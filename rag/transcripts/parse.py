@@ -15,12 +15,23 @@ from typing import Any
 
 from rag.errors import TranscriptError
 from rag.transcripts.attribution import Turn, attribute_turns
-from rag.transcripts.clean import CleaningRules, PageStarts, clean_paragraphs, clean_transcript, normalize_text
+from rag.transcripts.clean import (
+    CleaningRules,
+    PageStarts,
+    clean_paragraphs,
+    clean_transcript,
+    normalize_text,
+)
 from rag.transcripts.json_layout import split_json_turns
 from rag.transcripts.labelled_layouts import split_line_labels, split_paragraphs, split_titled_lines
 from rag.transcripts.layouts import RawTurn, split_inline_labels, split_name_lines, split_sections_qa
 from rag.transcripts.manifest import JSON_LAYOUT, LAYOUT_NAMES, CallInfo
-from rag.transcripts.participants import Participant, find_participants, merge_participants, team_introductions
+from rag.transcripts.participants import (
+    Participant,
+    find_participants,
+    merge_participants,
+    team_introductions,
+)
 from rag.transcripts.reflow import is_paged_text, reflow_paragraphs
 from rag.transcripts.speakers import Person, SpeakerDirectory
 
@@ -69,7 +80,9 @@ def split_call(text: str, call: CallInfo, directory: SpeakerDirectory, rules: Cl
     else:
         cleaned = clean_transcript(text, rules)
     listed = find_participants(cleaned.split("\n"))
-    participants = merge_participants([*listed, *team_introductions(cleaned)]) if pages or hints.get("paged") else listed
+    participants = (
+        merge_participants([*listed, *team_introductions(cleaned)]) if pages or hints.get("paged") else listed
+    )
     return SplitCall(cleaned, SPLITTERS[call.layout](cleaned, directory, hints), participants, pages)
 
 

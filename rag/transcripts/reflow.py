@@ -23,13 +23,14 @@ from rag.transcripts.documents import PAGE_BREAK
 
 _PAGE_NUMBER = re.compile(r"(?:page\s+)?[-–—]?\s*\d{1,3}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,3})?", re.I)
 _SENTENCE_END = re.compile(r"[.?!:;。？！：…\"”’)\]]$")
-_TURN_START = re.compile(r"^[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,4}\s*:(?:\s|$)|^Operator\b", re.I)
+_TURN_START = re.compile(r"^[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,4}\s*:(?:\s|$)|^(?i:operator)\b")
 _BLOCK_START = re.compile(r"^(?:[-*•]\s|#|\d{1,2}[.)]\s|-{3,}$)")  # list items, headings, rules
 _HEADER_LINE = re.compile(r"^[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){1,4}\s*,\s*[A-Z][^.?!]{1,70}$")
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 _SPACED_HYPHEN = re.compile(r"(?<=[A-Za-z0-9]) -(?=[A-Za-z0-9])")
 _SPACE_BEFORE_PUNCT = re.compile(r"(?<=[A-Za-z0-9%)]) +([,.;:?!])(?=\s|$)")
-_WORD_PAIR = re.compile(r"(?<![\w'’\-])([A-Za-z][a-z'’]*) ([a-z][a-z'’]*)(?![\w'’\-])")
+_SPLIT_HEAD = re.compile(r"[A-Za-z][a-z'’]*")  # a word's first part: letters, lower case after the first
+_SPLIT_TAIL = re.compile(r"[a-z][a-z'’]*(?=[,.;:?!)]?$)[,.;:?!)]?")  # its rest, with what punctuation follows
 # a joined word must be at least this common to be a word; a part this common is a word on its own
 # (pyspellchecker's counts: "available" 39330, "macroeconomic" 50, the fragment "pa" 5330)
 _JOINED_MIN_COUNT = 20
@@ -72,18 +73,22 @@ def _is_word(token: str, minimum: int) -> bool:
 def repair_split_words(text: str) -> str:
     """ "availa ble" → "available", "third pa rty" → "third party", "they’r e" → "they’re"; "a new"
     stays (both parts are words), and so does anything capitalised after the space (a name)."""
-
-    def join(m: re.Match[str]) -> str:
-        a, b = m.group(1), m.group(2)
-        if len(a) > 1 and a.isupper():
-            return m.group(0)
-        if _is_word(a + b, _JOINED_MIN_COUNT) and not (_is_word(a, _PART_MIN_COUNT) and _is_word(b, _PART_MIN_COUNT)):
-            return a + b
-        return m.group(0)
-
-    for _ in range(2):  # a word split twice ("avai la ble") needs a second pass
-        text = _WORD_PAIR.sub(join, text)
-    return text
+    tokens = text.split(" ")
+    out: list[str] = []
+    for token in tokens:
+        previous = out[-1] if out else ""
+        core = token.rstrip(",.;:?!)")
+        if (
+            _SPLIT_HEAD.fullmatch(previous)
+            and _SPLIT_TAIL.fullmatch(token)
+            and not (len(previous) > 1 and previous.isupper())
+            and _is_word(previous + core, _JOINED_MIN_COUNT)
+            and not (_is_word(previous, _PART_MIN_COUNT) and _is_word(core, _PART_MIN_COUNT))
+        ):
+            out[-1] = previous + token
+        else:
+            out.append(token)
+    return " ".join(out)
 
 
 def repair_pdf_spacing(text: str) -> str:
@@ -191,7 +196,7 @@ def _starts_turn(line: str) -> bool:
 
 def _continues(previous: str, line: str) -> bool:
     """A paragraph cut by a page turn goes on when it stopped mid-sentence."""
-    return not _SENTENCE_END.search(previous) and not _starts_turn(line) and not _HEADER_LINE.match(previous)
+    return not _SENTENCE_END.search(previous) and not _HEADER_LINE.match(previous)
 
 
 def _joined(previous: str, line: str) -> str:
@@ -219,9 +224,16 @@ def reflow_paragraphs(text: str) -> list[Paragraph]:
             continue
         current = paragraphs[-1] if paragraphs else None
         previous = str(current[0]) if current else ""
-        if current is None or pending == "hard" or _starts_turn(item.text) or _HEADER_LINE.match(previous):
-            joins = False
-        elif _BLOCK_START.match(previous):
+        # a label, header or list line opens a paragraph only after a finished sentence ("revenue" then
+        # "performance: our ability", "and why -" then "- part of why" are one sentence)
+        opens = _starts_turn(item.text) and (not previous or bool(_SENTENCE_END.search(previous)))
+        if (
+            current is None
+            or pending == "hard"
+            or opens
+            or _HEADER_LINE.match(previous)
+            or _BLOCK_START.match(previous)
+        ):
             joins = False
         elif pending == "soft":
             joins = _continues(previous, item.text)
