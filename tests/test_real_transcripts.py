@@ -305,7 +305,9 @@ class SlowEmbedder(FakeEmbedder):
         return super().embed(texts, is_query=is_query)
 
 root = Path(sys.argv[1])
-settings = Settings(transcripts_dir=root / "transcripts", index_dir=root / "index" / "default", bulk_embed_window=8)
+settings = Settings(
+    transcripts_dir=root / "transcripts", index_dir=root / "index" / "default", bulk_embed_window=8
+)
 model = SlowEmbedder(model_name(settings))
 add_many([root / "incoming"], settings, AddOptions(), embedder=lambda: model, progress=print)
 """

@@ -48,6 +48,8 @@ class BulkReport:
     seconds: float
     embedded: int  # passages embedded
     embed_seconds: float  # time spent inside the model
+    commit_seconds: float = 0.0  # time spent committing calls (journal, index folder, BM25)
+    device: str | None = None  # where the model ran
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -58,10 +60,7 @@ def find_transcripts(paths: Iterable[Path]) -> list[Path]:
     (`FILE.json` beside FILE), manifests and hidden files are not transcripts."""
     found: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            candidates = sorted(p for p in path.rglob("*") if p.is_file())
-        else:
-            candidates = [path]
+        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for candidate in candidates:
             if path.is_dir() and (
                 candidate.name.startswith(".")
@@ -119,7 +118,8 @@ def _describe(prepared: PreparedCall) -> str:
         )
     extra = ", ".join(f"{k} {v}" for k, v in (("ticker", call.ticker), ("date", call.call_date)) if v)
     why = "; ".join(f"{k} from {v}" for k, v in prepared.evidence.items() if k in ("company", "quarter"))
-    return f"{' '.join(bits)}{f' [{extra}]' if extra else ''}, layout {call.layout}, {len(prepared.chunks)} passages — {why}"
+    where = f" [{extra}]" if extra else ""
+    return f"{' '.join(bits)}{where}, layout {call.layout}, {len(prepared.chunks)} passages — {why}"
 
 
 def add_many(
@@ -171,6 +171,7 @@ def add_many(
         for _ in prepared_calls():
             pass
         return BulkReport(outcomes, time.perf_counter() - started, 0, 0.0)
+    commit_seconds = 0.0
 
     model = None
     window = settings.bulk_embed_window
@@ -203,6 +204,7 @@ def add_many(
             parts[id(call)].append(vector)
         while queue and len(parts[id(queue[0])]) == len(queue[0].chunks):
             done = queue.pop(0)
+            clock = time.perf_counter()
             try:
                 result, state = commit_call(
                     done, np.stack(parts.pop(id(done))), settings, state, embedder, quiet
@@ -210,7 +212,11 @@ def add_many(
                 finish(FileOutcome(done.path, result.status, _describe(done), result.chunks))
             except (RagError, OSError) as err:
                 finish(FileOutcome(done.path, "refused", str(err)))
-    return BulkReport(outcomes, time.perf_counter() - started, embedded, embed_seconds)
+            commit_seconds += time.perf_counter() - clock
+    device = getattr(model, "device", None)
+    return BulkReport(
+        outcomes, time.perf_counter() - started, embedded, embed_seconds, commit_seconds, device
+    )
 
 
 def format_report(report: BulkReport) -> str:

@@ -428,7 +428,8 @@ def commit_call(
     status = "replaced" if removed else "added"
     page = f", pages {chunks[-1].page}" if prepared.chunks and prepared.chunks[-1].page else ""
     message = (
-        f"{'Replaced' if removed else 'Added'} {call.company} {call.quarter} as {final}: {prepared.turns} turns, "
+        f"{'Replaced' if removed else 'Added'} {call.company} {call.quarter} as {final}: "
+        f"{prepared.turns} turns, "
         f"{len(prepared.chunks)} passages{page}, speakers: {', '.join(prepared.speakers) or 'none named'}"
     )
     progress(message)

@@ -38,7 +38,8 @@ _QUARTER_PATTERNS = [
     re.compile(rf"\b(?P<fy>fiscal)\s+(?:year\s+)?(?P<y>20\d\d)\s+(?P<o>{_ORDINAL})[- ]quarter\b", re.I),
     # fourth quarter and full-year 2019, Q4 and full year 2021, fourth quarter and fiscal year 2021
     re.compile(
-        rf"\b(?:(?P<o>{_ORDINAL})[- ]quarter|Q(?P<q>[1-4]))\s+and\s+(?:the\s+)?(?:full|(?P<fy>fiscal))[- ]year\s+"
+        rf"\b(?:(?P<o>{_ORDINAL})[- ]quarter|Q(?P<q>[1-4]))\s+and\s+(?:the\s+)?"
+        r"(?:full|(?P<fy>fiscal))[- ]year\s+"
         r"(?:of\s+)?(?P<y>20\d\d)\b",
         re.I,
     ),

@@ -50,10 +50,11 @@ _COMPANY_PATTERNS = [
     # "welcome to the Fourth Quarter 2019 Discover Financial Services Earnings", "... Call for Clear Channel"
     re.compile(
         rf"(?i:welcome)\s+(?:\w+\s+){{0,2}}to\s+(?:the\s+|our\s+)?(?i:{_PERIOD_WORDS}[\w -]{{0,30}}?)\s+"
-        rf"(?:(?i:conference call|earnings call|call)\s+for\s+)?{_NAME}(?:'s|’s)?\s+(?i:earnings|financial|results|conference)"
+        rf"(?:(?i:conference call|earnings call|call)\s+for\s+)?{_NAME}(?:'s|’s)?\s+"
+        r"(?i:earnings|financial|results|conference)"
     ),
     re.compile(rf"{_NAME}\s+(?:First|Second|Third|Fourth) Quarter\s+20\d\d\s+(?:Results|Earnings)"),
-    # "welcome to today's Standard Motor Products Third Quarter", "joining us for DXC Technology's fourth-quarter"
+    # "welcome to today's Standard Motor Products Third Quarter", "joining us for DXC Technology's Q4"
     re.compile(
         rf"(?i:joining|welcome)\s+(?:\w+\s+){{0,3}}?(?:(?i:to|for)\s+)?(?:(?i:today's|today’s|the)\s+)?{_NAME}"
         rf"(?:'s|’s|'|’)?\s+(?i:{_PERIOD_WORDS}|business update|earnings|financial results)"
@@ -374,7 +375,8 @@ def _decide_quarter(
         if evidence.years and int(from_name[:4]) not in evidence.years:
             raise MetadataRefused(
                 f"{name}: the file name says {from_name} but the introduction names the year "
-                f"{', '.join(map(str, evidence.years))} ({evidence.years_phrase!r}); refused rather than guessed"
+                f"{', '.join(map(str, evidence.years))} ({evidence.years_phrase!r}); "
+                "refused rather than guessed"
             )
         return from_name, "the file name (the text's introduction does not contradict it)", []
     if evidence.sure and evidence.quarter:

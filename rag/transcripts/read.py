@@ -3,7 +3,8 @@ through rag.transcripts.documents; what is none of these is refused with the rea
 
 `SUPPORTED_SUFFIXES` is the one list of the file types the readers take (`rag add`, the upload form
 and its limits use it). A file is recognised by its bytes first: a PDF is read as a PDF whatever its
-name, and never decoded as text. For text, the byte-order marks, UTF-8, and GB18030 (a superset of GBK and GB2312) are tried in that order; a
+name, and never decoded as text. For text, the byte-order marks, UTF-8, and GB18030 (a superset of
+GBK and GB2312) are tried in that order; a
 GB18030 reading that gives mostly rare symbols is binary. (charset-normalizer was measured instead: it
 read a four-character GBK text as cp949 and cp1252 as cp775, so the explicit order stays.)"""
 
