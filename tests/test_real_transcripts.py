@@ -36,11 +36,10 @@ from rag.transcripts.parse import parse_call
 from rag.transcripts.read import SUPPORTED_SUFFIXES, read_transcript_file
 from rag.transcripts.reflow import repair_split_words
 from rag.transcripts.speakers import Person, SpeakerDirectory
+from tests.samples import SAMPLES
 from tests.test_ingest import FakeEmbedder
 
 FIXTURES = Path(__file__).parent / "fixtures"
-# ../shared/samples beside the checkout; RAG_SAMPLES_DIR when the checkout is a worktree elsewhere
-SAMPLES = Path(os.environ.get("RAG_SAMPLES_DIR") or PROJECT_ROOT.parent / "shared" / "samples")
 IR_SAMPLES = sorted((SAMPLES / "ir-official").glob("*.md"))
 MOTLEY_FOOL = sorted((SAMPLES / "motley-fool-100").glob("*.json"))
 needs_ir = pytest.mark.skipif(not IR_SAMPLES, reason="../shared/samples/ir-official is absent")
@@ -297,6 +296,8 @@ from rag.indexing.bulk import add_many
 from rag.indexing.store import model_name
 from rag.indexing.updates import AddOptions
 from rag.settings import Settings
+from tests.samples import SAMPLES
+from tests.samples import SAMPLES
 from tests.test_ingest import FakeEmbedder
 
 class SlowEmbedder(FakeEmbedder):

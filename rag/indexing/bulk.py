@@ -117,7 +117,7 @@ def _describe(prepared: PreparedCall) -> str:
             + (f", calendar {call.calendar_quarter})" if call.calendar_quarter else ")")
         )
     extra = ", ".join(f"{k} {v}" for k, v in (("ticker", call.ticker), ("date", call.call_date)) if v)
-    why = "; ".join(f"{k} from {v}" for k, v in prepared.evidence.items() if k in ("company", "quarter"))
+    why = "; ".join(f"{k}: {v}" for k, v in prepared.evidence.items() if k in ("company", "quarter"))
     where = f" [{extra}]" if extra else ""
     return f"{' '.join(bits)}{where}, layout {call.layout}, {len(prepared.chunks)} passages — {why}"
 

@@ -382,7 +382,7 @@ def _decide_quarter(
     if evidence.sure and evidence.quarter:
         return (
             evidence.quarter,
-            said.replace("the call's introduction says ", "stated in the introduction: "),
+            said.replace("the call's introduction says ", "detected from the introduction: "),
             [],
         )
     found = (
