@@ -9,7 +9,7 @@ from pathlib import Path
 from rag.chunks import Chunk
 from rag.settings import ChunkingSettings
 from rag.text.sentences import is_content_free, split_sentences
-from rag.transcripts.attribution import Turn
+from rag.transcripts.attribution import Turn, is_title_block
 from rag.transcripts.clean import CleaningRules, PageStarts, page_at
 from rag.transcripts.manifest import CallInfo
 from rag.transcripts.parse import ParsedCall, parse_call
@@ -55,7 +55,7 @@ def chunk_turns(
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
     for turn in turns:
-        if is_content_free(turn.text, settings.min_content_units):
+        if is_content_free(turn.text, settings.min_content_units) or is_title_block(turns, turn):
             continue
         spans = [(s, e) for s, e in split_long_text(turn.text, settings.max_tokens) if turn.text[s:e].strip()]
         for part, (start, end) in enumerate(spans, start=1):
