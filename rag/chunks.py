@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 # Speaker labels used when the transcript does not name the person (never guess a name);
@@ -69,7 +69,7 @@ class Chunk:
         return f"{self.company} {self.quarter} · {self.speaker_label} · turn {self.turn}{part}{page}"
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # flat values: no deep copy needed
         if data["page"] is None:  # passages without pages are stored as they were before pages existed
             del data["page"]
         return data

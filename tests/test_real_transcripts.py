@@ -17,9 +17,11 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.errors import RagError, TranscriptError
+from rag.indexing.build import build_index
 from rag.indexing.bulk import add_many, find_transcripts
 from rag.indexing.chunking import chunk_turns
 from rag.indexing.store import load_index, model_name
@@ -287,6 +289,26 @@ def test_a_bulk_add_keeps_going_past_bad_files_and_a_rerun_changes_nothing(tmp_p
     again = add_many([folder], settings, AddOptions(), embedder=lambda: embedder, progress=lambda _: None)
     assert again.count("unchanged") == 6 and again.count("added") == 0
     assert (settings.transcripts_dir / "manifest.json").read_bytes() == before
+
+
+def test_the_bulk_commits_give_the_index_a_full_rebuild_gives(tmp_path: Path) -> None:
+    """The commits reuse token ids and JSON lines across calls; what they write must be what a full
+    build writes: the same chunks and the same BM25 scores, and no token the corpus does not have."""
+    settings = Settings(transcripts_dir=tmp_path / "transcripts", index_dir=tmp_path / "index" / "default")
+    embedder = FakeEmbedder(model_name(settings))
+    add_many(
+        [_bulk_folder(tmp_path, 5)],
+        settings,
+        AddOptions(),
+        embedder=lambda: embedder,
+        progress=lambda _: None,
+    )
+    committed = load_index(settings)
+    rebuilt = build_index(settings, embedder, progress=lambda _: None)
+    assert [c.to_dict() for c in committed.chunks] == [c.to_dict() for c in rebuilt.chunks]
+    for query in (["margins"], ["segment", "revenue"], ["north", "securities"], ["nothing-like-this"]):
+        assert np.allclose(committed.lexical.scores(query), rebuilt.lexical.scores(query))
+    assert not committed.lexical.knows("nothing-like-this")
 
 
 _KILLABLE = """

@@ -12,6 +12,7 @@ swaps the old call out. Every update is staged beside the old state and committe
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 import uuid
@@ -151,6 +152,7 @@ def _commit(
     update: Update,
     staged_files: dict[str, Path],
     started: float,
+    chunk_lines: list[str] | None = None,
 ) -> None:
     """Stage the manifest and the index folder for the new state, then commit all of it."""
     manifest_path = settings.transcripts_dir / MANIFEST_NAME
@@ -168,7 +170,7 @@ def _commit(
         digest = sources_hash(settings.transcripts_dir, calls, staged_files)
         manifest = index_manifest(settings, calls, digest, chunks, index, started)
         update.staged_index = stage_index_folder(
-            settings.index_dir, chunks, vectors, index, lexical, directory, manifest
+            settings.index_dir, chunks, vectors, index, lexical, directory, manifest, chunk_lines
         )
     else:
         update.remove_index = True
@@ -218,6 +220,30 @@ class PreparedCall:
 
 
 @dataclass
+class CommitCache:
+    """What one commit computed that the next can reuse while the corpus only grows: each passage's
+    BM25 token ids over a vocabulary of exactly the corpus's tokens, and its JSON line."""
+
+    vocab: dict[str, int] = field(default_factory=dict)
+    ids: dict[str, list[int]] = field(default_factory=dict)  # lexical text -> token ids
+    lines: dict[str, str] = field(default_factory=dict)  # chunk id -> its line in chunks.jsonl
+
+    def extended(self, chunks: list[Chunk]) -> tuple[CommitCache, LexicalIndex, list[str]]:
+        """A cache that also covers `chunks`, the BM25 index over them and their JSON lines; this
+        cache is left as it is, so an update that fails adds nothing to it."""
+        vocab, ids, lines = dict(self.vocab), dict(self.ids), dict(self.lines)
+        texts = lexical_texts(chunks)
+        for text in texts:
+            if text not in ids:
+                ids[text] = [vocab.setdefault(token, len(vocab)) for token in tokenize(text) or ["∅"]]
+        for chunk in chunks:
+            if chunk.id not in lines:
+                lines[chunk.id] = json.dumps(chunk.to_dict(), ensure_ascii=False)
+        lexical = LexicalIndex.from_token_ids([ids[t] for t in texts], vocab)
+        return CommitCache(vocab, ids, lines), lexical, [lines[c.id] for c in chunks]
+
+
+@dataclass
 class CorpusState:
     """The corpus as the last commit left it, kept in memory across the commits of a bulk add so
     that each commit does not reload the index (`version` tells when another process changed it)."""
@@ -228,7 +254,7 @@ class CorpusState:
     index: VectorIndex | None
     directory: SpeakerDirectory
     version: tuple[int, int] | None
-    tokens: dict[str, list[str]] = field(default_factory=dict)  # lexical text -> its BM25 tokens
+    cache: CommitCache = field(default_factory=lambda: CommitCache())
 
     @property
     def known_tickers(self) -> dict[str, str]:
@@ -349,15 +375,6 @@ def prepare_call(
     )
 
 
-def _lexical(state: CorpusState, chunks: list[Chunk]) -> LexicalIndex:
-    """BM25 over `chunks`, tokenising only passages the state has not seen (a bulk add's commits)."""
-    texts = lexical_texts(chunks)
-    for text in texts:
-        if text not in state.tokens:
-            state.tokens[text] = tokenize(text)
-    return LexicalIndex.from_tokens([state.tokens[t] for t in texts])
-
-
 def commit_call(
     prepared: PreparedCall,
     vectors: np.ndarray,
@@ -406,7 +423,9 @@ def commit_call(
                 index = VectorIndex.build(all_vectors)
             new_calls = [*remaining, call]
             directory = _prune_directory(directory, settings, chunks, new_calls)
-            lexical = _lexical(state, chunks)
+            # a call taken out leaves tokens in the vocabulary that no passage has: start afresh
+            cache = state.cache if len(keep) == len(state.chunks) else CommitCache()
+            cache, lexical, lines = cache.extended(chunks)
             _commit(
                 settings,
                 new_calls,
@@ -418,15 +437,17 @@ def commit_call(
                 update,
                 {final: staged},
                 started,
+                lines,
             )
         except BaseException:
             update.discard()
             raise
     after = CorpusState(
-        new_calls, chunks, all_vectors, index, directory, index_version(settings.index_dir), state.tokens
+        new_calls, chunks, all_vectors, index, directory, index_version(settings.index_dir), cache
     )
     status = "replaced" if removed else "added"
-    page = f", pages {chunks[-1].page}" if prepared.chunks and prepared.chunks[-1].page else ""
+    pages = [c.page for c in prepared.chunks if c.page is not None]
+    page = f", pages {min(pages)}-{max(pages)}" if pages else ""
     message = (
         f"{'Replaced' if removed else 'Added'} {call.company} {call.quarter} as {final}: "
         f"{prepared.turns} turns, "

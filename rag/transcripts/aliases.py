@@ -69,17 +69,18 @@ def same_given_name(a: str, b: str) -> bool:
     return b.capitalize() in nicknames_of(a) or a.capitalize() in nicknames_of(b)
 
 
-def derived_aliases(name: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def derived_aliases(name: str) -> tuple[str, ...]:
     """Aliases generated from a person's name, most specific first; [] for a name of one word or a
     name in another script (a Chinese name's variants come from speakers.json or the transcript)."""
     parts = name_tokens(name)
     if parts is None:
-        return []
+        return ()
     given, middle, surname = parts
     found = [f"{given} {surname}"] if middle else []
     found += [f"{nickname} {surname}" for nickname in nicknames_of(given)]
     found += [given, surname]
-    return [alias for alias in dict.fromkeys(found) if alias != name]
+    return tuple(alias for alias in dict.fromkeys(found) if alias != name)
 
 
 def same_person_name(a: str, b: str) -> bool:
