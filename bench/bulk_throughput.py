@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--device", default=None, help="cpu, cuda … (default: CUDA when present)")
     parser.add_argument("--samples", type=Path, default=ROOT.parent / "shared" / "samples")
     parser.add_argument("--target-calls", type=int, default=1380)
+    parser.add_argument("--window", type=int, default=None, help="Settings.bulk_embed_window to try")
     args = parser.parse_args()
     source = sorted((args.samples / "motley-fool-100").glob("*.json"))[: args.calls]
     if not source:
@@ -54,6 +55,8 @@ def main() -> None:
             index_dir=scratch / "index" / "default",
             embed_device=args.device,
         )
+        if args.window:
+            settings = replace(settings, bulk_embed_window=args.window)
         options = AddOptions(name_pattern=NamePattern.parse("{ticker}_q{q}_{year}"))
         clock = time.perf_counter()
         model = load_embedder(settings, for_queries=False, progress=lambda _: None)
@@ -83,7 +86,10 @@ def main() -> None:
         bulk_rate = report.embedded / report.embed_seconds
         end_to_end = report.embedded / wall
         per_call = report.embedded / max(1, added)
-        print(f"device: {getattr(model, 'device', '?')} (model loaded in {load_seconds:.1f} s)")
+        print(
+            f"device: {getattr(model, 'device', '?')} (model loaded in {load_seconds:.1f} s), "
+            f"window {settings.bulk_embed_window} passages"
+        )
         print(
             f"calls: {len(source)} ({added} added, {report.count('refused')} refused), "
             f"{report.embedded} passages"
