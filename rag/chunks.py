@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 # Speaker labels used when the transcript does not name the person (never guess a name);
@@ -46,6 +46,7 @@ class Chunk:
     call_date: str | None = None
     language: str = "zh"
     section: str | None = None
+    page: int | None = None  # the page the passage starts on, for transcripts read from pages (PDF)
     id: str = field(default="")
 
     def __post_init__(self) -> None:
@@ -64,10 +65,14 @@ class Chunk:
     def label(self) -> str:
         """Human-readable citation label, e.g. "Meta 2024Q4 · Susan Li (CFO, Meta) · turn 14"."""
         part = f" (part {self.part}/{self.parts})" if self.parts > 1 else ""
-        return f"{self.company} {self.quarter} · {self.speaker_label} · turn {self.turn}{part}"
+        page = f" · p. {self.page}" if self.page is not None else ""
+        return f"{self.company} {self.quarter} · {self.speaker_label} · turn {self.turn}{part}{page}"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # flat values: no deep copy needed
+        if data["page"] is None:  # passages without pages are stored as they were before pages existed
+            del data["page"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Chunk:

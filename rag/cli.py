@@ -175,11 +175,40 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
+    from rag.indexing.bulk import add_many, format_report
     from rag.indexing.history import os_user, record_change
-    from rag.indexing.updates import add_transcript
+    from rag.indexing.updates import AddOptions, AddResult, add_transcript
+    from rag.transcripts.metadata_sources import NamePattern, load_file_manifest
+
+    def record(added: AddResult) -> None:
+        record_change(settings, actor=os_user(), via="cli", action=added.status, call=added.call)
 
     _prepare_library(settings)
-    for path in args.files:
+    if args.device:
+        settings = replace(settings, embed_device=args.device)
+    paths = [Path(p) for p in args.files]
+    bulk = (
+        len(paths) > 1 or any(p.is_dir() for p in paths) or args.dry_run or args.name_pattern or args.manifest
+    )
+    if bulk:
+        options = AddOptions(
+            company=args.company,
+            quarter=args.quarter,
+            call_date=args.date,
+            language=args.language,
+            ticker=args.ticker,
+            replace_existing=args.replace,
+            name_pattern=NamePattern.parse(args.name_pattern) if args.name_pattern else None,
+            manifest=load_file_manifest(Path(args.manifest)) if args.manifest else {},
+        )
+        report = add_many(
+            paths, settings, options, progress=_progress, dry_run=args.dry_run, on_commit=record
+        )
+        print(format_report(report))
+        return 1 if report.count("refused") else 0
+    for path in paths:
         added = add_transcript(
             Path(path),
             settings,
@@ -249,14 +278,36 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true")
     build.set_defaults(run=_cmd_build)
 
-    add = sub.add_parser("add", help="add transcript files to the corpus and the index (incrementally)")
-    add.add_argument("files", nargs="+", metavar="FILE", help="transcript: text, markdown or JSON")
+    add = sub.add_parser(
+        "add", help="add transcript files or folders to the corpus and the index (incrementally, resumable)"
+    )
+    add.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE_OR_DIR",
+        help="transcripts (text, markdown, JSON, PDF, HTML, DOCX); folders are searched recursively",
+    )
     add.add_argument("--company", help="company of the call (else from FILE.json or the text)")
     add.add_argument("--quarter", help="quarter of the call: 2024Q4, Q4 2024, 2024年第四季度 …")
     add.add_argument("--date", help="date of the call, YYYY-MM-DD")
     add.add_argument("--language", help="language code of the transcript (default: detected, zh or en)")
     add.add_argument("--ticker")
     add.add_argument("--replace", action="store_true", help="replace the call already there for this quarter")
+    add.add_argument(
+        "--name-pattern",
+        metavar="PATTERN",
+        help="read fields from file names, e.g. '{ticker}_q{q}_{year}' (fields: {ticker} {company} {q} "
+        "{year} {date} {language} {any}); the text must not contradict them",
+    )
+    add.add_argument(
+        "--manifest", metavar="CSV_OR_JSON", help="file -> company, ticker, quarter, date, language per file"
+    )
+    add.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say for every file what would be recorded and why; change nothing",
+    )
+    add.add_argument("--device", help="embedding device: cpu, cuda, cuda:1 … (default: CUDA when present)")
     add.set_defaults(run=_cmd_add)
 
     listing = sub.add_parser("list", help="show the calls with their turns, passages and speakers")

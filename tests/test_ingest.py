@@ -20,9 +20,8 @@ from rag.indexing.build import build_index
 from rag.indexing.journal import journal_path, recover
 from rag.indexing.store import load_index, load_vectors, model_name, staleness
 from rag.indexing.updates import add_transcript, list_calls, remove_call
-from rag.settings import PROJECT_ROOT, Settings
-
-SAMPLES = PROJECT_ROOT.parent / "shared" / "samples"
+from rag.settings import Settings
+from tests.samples import SAMPLES
 
 
 class FakeEmbedder:
@@ -343,7 +342,8 @@ def sample_engine(tmp_path_factory):
     results = {}
     for name, extra in (
         ("nvda-fy25q3-motley-fool.md", {}),
-        ("tal-2026q2-zh-machine-translated.txt", {}),
+        # a write-up without an introduction: its most-mentioned quarter is not proof (issue 11)
+        ("tal-2026q2-zh-machine-translated.txt", {"quarter": "2026Q2"}),
         ("earnings21-4389907-speaker-n.txt", {}),
         ("ko-2021q3-motley-fool.json", {"quarter": "2021Q3"}),  # the text says "third-quarter" but no year
     ):

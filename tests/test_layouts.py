@@ -8,15 +8,15 @@ from collections import Counter
 
 import pytest
 
-from rag.settings import PROJECT_ROOT, Settings
+from rag.settings import Settings
 from rag.transcripts.clean import CleaningRules
 from rag.transcripts.detect_layout import detect_layout
 from rag.transcripts.manifest import CallInfo, load_manifest
 from rag.transcripts.parse import parse_call
 from rag.transcripts.read import read_transcript
 from rag.transcripts.speakers import SpeakerDirectory
+from tests.samples import SAMPLES
 
-SAMPLES = PROJECT_ROOT.parent / "shared" / "samples"
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not here")
 
 

@@ -16,15 +16,15 @@ import pytest
 
 from rag.indexing.build import parse_corpus
 from rag.indexing.chunking import chunk_parsed
-from rag.settings import PROJECT_ROOT, Settings
+from rag.settings import Settings
 from rag.transcripts.clean import CleaningRules
 from rag.transcripts.detect_layout import detect_layout
 from rag.transcripts.manifest import MANIFEST_NAME, CallInfo, load_manifest
 from rag.transcripts.parse import parse_call
 from rag.transcripts.read import read_transcript
 from rag.transcripts.speakers import SpeakerDirectory
+from tests.samples import SAMPLES
 
-SAMPLES = PROJECT_ROOT.parent / "shared" / "samples"
 # other layouts beside the seeds: people learnt from one call could have changed how another is read
 SAMPLE_CALLS = (
     ("nvda-fy25q3-motley-fool.md", "NVIDIA", "2024Q3"),

@@ -17,9 +17,10 @@ from rag.api import QueryEngine
 from rag.indexing.embedding.embedders import load_embedder
 from rag.indexing.store import staleness
 from rag.indexing.updates import add_transcript
-from rag.settings import PROJECT_ROOT, Settings
+from rag.settings import Settings
+from tests.samples import SAMPLES
 
-NVIDIA_CALL = PROJECT_ROOT.parent / "shared" / "samples" / "nvda-fy25q3-motley-fool.md"
+NVIDIA_CALL = SAMPLES / "nvda-fy25q3-motley-fool.md"
 
 ACME_CALL = """# Acme Corporation — Q3 2024 Earnings Call
 

@@ -195,7 +195,8 @@ def _who(c: Citation) -> str:
 def render_card(c: Citation, key: str) -> str:
     """One source card: who spoke, where, the passage with the used sentences highlighted."""
     kind = {"question": "question", "answer": "answer", "remarks": "prepared remarks"}.get(c.kind, c.kind)
-    where = f"{c.company} · {c.quarter} · turn {c.turn} · {kind}"
+    page = f" · p. {c.page}" if c.page is not None else ""
+    where = f"{c.company} · {c.quarter} · turn {c.turn} · {kind}{page}"
     reply = ""
     if c.kind == "answer" and c.asker:
         firm = f" ({escape(c.asker_firm)})" if c.asker_firm else ""

@@ -24,7 +24,7 @@ from rag.transcripts.read import SUPPORTED_SUFFIXES
 
 log = logging.getLogger(__name__)
 
-FILE_TYPES = list(SUPPORTED_SUFFIXES)
+FILE_TYPES = list(SUPPORTED_SUFFIXES)  # the readers' list (rag.transcripts.read)
 MAX_STATUS_LINES = 40  # progress lines kept in the status box
 
 

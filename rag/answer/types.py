@@ -29,6 +29,7 @@ class Citation:
     asker: str | None = None
     asker_firm: str | None = None
     highlights: tuple[str, ...] = ()  # sentences of `text` that the answer quotes or uses
+    page: int | None = None  # the page of the source document the passage starts on (PDF)
 
     @classmethod
     def from_chunk(cls, n: int, chunk: Chunk, score: float, highlights: tuple[str, ...] = ()) -> Citation:
@@ -50,6 +51,7 @@ class Citation:
             asker=chunk.asker,
             asker_firm=chunk.asker_firm,
             highlights=highlights,
+            page=chunk.page,
         )
 
 

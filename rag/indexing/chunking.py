@@ -9,8 +9,8 @@ from pathlib import Path
 from rag.chunks import Chunk
 from rag.settings import ChunkingSettings
 from rag.text.sentences import is_content_free, split_sentences
-from rag.transcripts.attribution import Turn
-from rag.transcripts.clean import CleaningRules
+from rag.transcripts.attribution import Turn, is_title_block
+from rag.transcripts.clean import CleaningRules, PageStarts, page_at
 from rag.transcripts.manifest import CallInfo
 from rag.transcripts.parse import ParsedCall, parse_call
 from rag.transcripts.read import read_transcript
@@ -50,10 +50,12 @@ def split_long_text(text: str, max_tokens: int) -> list[tuple[int, int]]:
     return spans
 
 
-def chunk_turns(turns: list[Turn], call: CallInfo, settings: ChunkingSettings) -> list[Chunk]:
+def chunk_turns(
+    turns: list[Turn], call: CallInfo, settings: ChunkingSettings, pages: PageStarts = ()
+) -> list[Chunk]:
     chunks: list[Chunk] = []
     for turn in turns:
-        if is_content_free(turn.text, settings.min_content_units):
+        if is_content_free(turn.text, settings.min_content_units) or is_title_block(turns, turn):
             continue
         spans = [(s, e) for s, e in split_long_text(turn.text, settings.max_tokens) if turn.text[s:e].strip()]
         for part, (start, end) in enumerate(spans, start=1):
@@ -83,6 +85,7 @@ def chunk_turns(turns: list[Turn], call: CallInfo, settings: ChunkingSettings) -
                     call_date=call.call_date,
                     language=call.language,
                     section=turn.section,
+                    page=page_at(pages, turn.start + start + lead),
                 )
             )
     return chunks
@@ -93,4 +96,4 @@ def parse_file(path: Path, call: CallInfo, directory: SpeakerDirectory, rules: C
 
 
 def chunk_parsed(parsed: Iterable[ParsedCall], settings: ChunkingSettings) -> list[Chunk]:
-    return [chunk for p in parsed for chunk in chunk_turns(p.turns, p.call, settings)]
+    return [chunk for p in parsed for chunk in chunk_turns(p.turns, p.call, settings, p.pages)]

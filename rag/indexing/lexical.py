@@ -41,10 +41,26 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
+        return cls.from_tokens([tokenize(t) for t in texts])
+
+    @classmethod
+    def from_token_ids(cls, ids: list[list[int]], vocab: dict[str, int]) -> LexicalIndex:
+        """From token ids over `vocab` (which holds exactly the tokens of `ids`): what a bulk add keeps
+        across its commits, so that a commit does not map every passage's tokens to ids again."""
+        import bm25s
+        from bm25s.tokenization import Tokenized
+
+        retriever = bm25s.BM25()
+        retriever.index(Tokenized(ids=ids, vocab=dict(vocab)), show_progress=False)
+        return cls(retriever)
+
+    @classmethod
+    def from_tokens(cls, token_lists: list[list[str]]) -> LexicalIndex:
+        """From texts already tokenised (a bulk add keeps each passage's tokens across its commits)."""
         import bm25s
 
         retriever = bm25s.BM25()
-        retriever.index([tokenize(t) or ["∅"] for t in texts], show_progress=False)
+        retriever.index([tokens or ["∅"] for tokens in token_lists], show_progress=False)
         return cls(retriever)
 
     def knows(self, token: str) -> bool:

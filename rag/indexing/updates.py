@@ -12,11 +12,12 @@ swaps the old call out. Every update is staged beside the old state and committe
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from rag.indexing.store import (
     VECTORS,
     IndexStore,
     index_manifest,
+    index_version,
     load_index,
     load_vectors,
     stage_index_folder,
@@ -41,8 +43,10 @@ from rag.indexing.store import (
 from rag.indexing.vector_index import VectorIndex
 from rag.settings import Settings
 from rag.text.names import name_key
+from rag.text.tokens import tokenize
 from rag.transcripts.clean import CleaningRules
 from rag.transcripts.detect_layout import detect_layout
+from rag.transcripts.json_layout import looks_like_json_transcript, split_json_turns
 from rag.transcripts.manifest import (
     LAYOUT_NAMES,
     MANIFEST_NAME,
@@ -53,6 +57,7 @@ from rag.transcripts.manifest import (
     sources_hash,
 )
 from rag.transcripts.metadata import check_quarter, resolve_metadata
+from rag.transcripts.metadata_sources import NamePattern
 from rag.transcripts.parse import parse_call
 from rag.transcripts.read import read_transcript, read_transcript_file
 from rag.transcripts.speakers import SpeakerDirectory, merge_people
@@ -142,10 +147,12 @@ def _commit(
     chunks: list[Chunk],
     vectors: np.ndarray,
     index: VectorIndex | None,
+    lexical: LexicalIndex | None,
     directory: SpeakerDirectory,
     update: Update,
     staged_files: dict[str, Path],
     started: float,
+    chunk_lines: list[str] | None = None,
 ) -> None:
     """Stage the manifest and the index folder for the new state, then commit all of it."""
     manifest_path = settings.transcripts_dir / MANIFEST_NAME
@@ -159,11 +166,11 @@ def _commit(
     )
     if chunks:
         assert index is not None
-        lexical = LexicalIndex.build(lexical_texts(chunks))
+        lexical = lexical or LexicalIndex.build(lexical_texts(chunks))
         digest = sources_hash(settings.transcripts_dir, calls, staged_files)
         manifest = index_manifest(settings, calls, digest, chunks, index, started)
         update.staged_index = stage_index_folder(
-            settings.index_dir, chunks, vectors, index, lexical, directory, manifest
+            settings.index_dir, chunks, vectors, index, lexical, directory, manifest, chunk_lines
         )
     else:
         update.remove_index = True
@@ -171,6 +178,283 @@ def _commit(
 
 
 # --- add -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddOptions:
+    """What the user said about the files beside their text (flags, a name pattern, a manifest)."""
+
+    company: str | None = None
+    quarter: str | None = None
+    call_date: str | None = None
+    language: str | None = None
+    ticker: str | None = None
+    replace_existing: bool = False
+    name_pattern: NamePattern | None = None
+    manifest: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def given(self) -> dict[str, str | None]:
+        return {
+            "company": self.company,
+            "quarter": self.quarter,
+            "call_date": self.call_date,
+            "language": self.language,
+            "ticker": self.ticker,
+        }
+
+
+@dataclass(frozen=True)
+class PreparedCall:
+    """A file read, its metadata decided, parsed and chunked: everything but the vectors."""
+
+    path: Path
+    call: CallInfo
+    text: str
+    turns: int
+    chunks: list[Chunk]
+    people: list[Any]
+    speakers: tuple[str, ...]
+    replaces: frozenset[str]  # files of the corpus this call replaces (--replace)
+    evidence: dict[str, str]
+    unchanged: AddResult | None = None  # set when the same content is already in the corpus
+
+
+@dataclass
+class CommitCache:
+    """What one commit computed that the next can reuse while the corpus only grows: each passage's
+    BM25 token ids over a vocabulary of exactly the corpus's tokens, and its JSON line."""
+
+    vocab: dict[str, int] = field(default_factory=dict)
+    ids: dict[str, list[int]] = field(default_factory=dict)  # lexical text -> token ids
+    lines: dict[str, str] = field(default_factory=dict)  # chunk id -> its line in chunks.jsonl
+
+    def extended(self, chunks: list[Chunk]) -> tuple[CommitCache, LexicalIndex, list[str]]:
+        """A cache that also covers `chunks`, the BM25 index over them and their JSON lines; this
+        cache is left as it is, so an update that fails adds nothing to it."""
+        vocab, ids, lines = dict(self.vocab), dict(self.ids), dict(self.lines)
+        texts = lexical_texts(chunks)
+        for text in texts:
+            if text not in ids:
+                ids[text] = [vocab.setdefault(token, len(vocab)) for token in tokenize(text) or ["∅"]]
+        for chunk in chunks:
+            if chunk.id not in lines:
+                lines[chunk.id] = json.dumps(chunk.to_dict(), ensure_ascii=False)
+        lexical = LexicalIndex.from_token_ids([ids[t] for t in texts], vocab)
+        return CommitCache(vocab, ids, lines), lexical, [lines[c.id] for c in chunks]
+
+
+@dataclass
+class CorpusState:
+    """The corpus as the last commit left it, kept in memory across the commits of a bulk add so
+    that each commit does not reload the index (`version` tells when another process changed it)."""
+
+    calls: list[CallInfo]
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    index: VectorIndex | None
+    directory: SpeakerDirectory
+    version: tuple[int, int] | None
+    cache: CommitCache = field(default_factory=lambda: CommitCache())
+
+    @property
+    def known_tickers(self) -> dict[str, str]:
+        return {c.ticker.upper(): c.company for c in self.calls if c.ticker}
+
+
+def load_state(settings: Settings, embedder: EmbedderFactory, progress: Progress) -> CorpusState:
+    """The corpus and its index as they are on disk (rebuilt first when stale)."""
+    calls = manifest_calls(settings.transcripts_dir)
+    store = _current_store(settings, calls, embedder, progress)
+    if store is None:
+        shipped = SpeakerDirectory.load(settings.speakers_file)
+        return CorpusState(calls, [], np.zeros((0, 0), dtype=np.float32), None, shipped, None)
+    vectors = np.asarray(load_vectors(settings, len(store.chunks), store.vectors.dimension))
+    return CorpusState(
+        calls, list(store.chunks), vectors, store.vectors, store.directory, index_version(settings.index_dir)
+    )
+
+
+def _current_state(
+    state: CorpusState | None, settings: Settings, embedder: EmbedderFactory, progress: Progress
+) -> CorpusState:
+    if state is not None and state.version == index_version(settings.index_dir):
+        return state
+    return load_state(settings, embedder, progress)
+
+
+def prepare_call(
+    path: Path, settings: Settings, options: AddOptions, state: CorpusState, progress: Progress = print
+) -> PreparedCall:
+    """Read a file, decide its metadata (or refuse it), parse and chunk it; nothing is written."""
+    decoded = read_transcript_file(path)
+    text = decoded.text
+    from_name = options.name_pattern.fields(path) if options.name_pattern is not None else None
+    if options.name_pattern is not None and from_name is None:
+        progress(f"{path.name}: the name does not match --name-pattern; reading the text alone")
+    meta = resolve_metadata(
+        path,
+        split_json_turns(text, CleaningRules.load()).text if looks_like_json_transcript(text) else text,
+        options.given(),
+        progress,
+        from_name=from_name,
+        from_manifest=options.manifest.get(path.name),
+        known_tickers=state.known_tickers,
+    )
+    evidence = meta.pop("evidence", {})
+    digest = _content_hash(text)
+    for call in state.calls:
+        if _stored_hash(settings, call) == digest:
+            message = (
+                f"{path.name} is already in the corpus as {call.file} ({call.company} {call.quarter}); "
+                "nothing changed"
+            )
+            unchanged = AddResult("unchanged", call, 0, 0, tuple(p["name"] for p in call.speakers), message)
+            return PreparedCall(
+                path, call, text, 0, [], [], unchanged.speakers, frozenset(), evidence, unchanged
+            )
+    known_company = next(
+        (c.company for c in state.calls if name_key(c.company) == name_key(meta["company"])), None
+    )
+    meta["company"] = known_company or meta["company"]
+    same_call = [
+        c
+        for c in state.calls
+        if name_key(c.company) == name_key(meta["company"])
+        and c.quarter == meta["quarter"]
+        and c.language == meta["language"]
+    ]
+    if same_call and not options.replace_existing:
+        old = same_call[0]
+        raise RagError(
+            f"{old.company} {old.quarter} ({old.language}) is already in the corpus as {old.file} "
+            f"(from {old.original_name or old.file}); pass --replace to replace it with {path.name}"
+        )
+    layout, hints = _layout_for(text, meta, state.directory, progress)
+    final = file_name_for(meta["company"], meta["quarter"], meta["language"], layout)
+    call = CallInfo(
+        file=final,
+        company=meta["company"],
+        quarter=meta["quarter"],
+        ticker=meta.get("ticker"),
+        call_date=meta.get("call_date"),
+        language=meta["language"],
+        publisher=meta.get("publisher"),
+        layout=layout,
+        hints=hints,
+        fiscal_period=meta.get("fiscal_period"),
+        calendar_quarter=meta.get("calendar_quarter"),
+        original_name=path.name,
+        original_encoding=decoded.encoding,
+        content_sha256=digest,
+        added_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+    )
+    parsed = parse_call(text, call, state.directory, CleaningRules.load())
+    chunks = chunk_turns(parsed.turns, call, settings.chunking, parsed.pages)
+    if not chunks:
+        raise TranscriptError(
+            f"{path.name}: no usable text: {len(parsed.turns)} turns parsed with layout {layout}, none with "
+            "enough words to index"
+        )
+    speakers = tuple(dict.fromkeys(c.speaker for c in chunks if c.attributed))
+    people = [p for p in parsed.people if p.name in speakers]
+    call = replace(call, speakers=[p.to_dict() for p in people])
+    progress(
+        f"Parsed {len(parsed.turns)} turns into {len(chunks)} passages; "
+        f"speakers: {', '.join(speakers) or 'none named'}"
+    )
+    return PreparedCall(
+        path,
+        call,
+        text,
+        len(parsed.turns),
+        chunks,
+        people,
+        speakers,
+        frozenset(c.file for c in same_call),
+        evidence,
+    )
+
+
+def commit_call(
+    prepared: PreparedCall,
+    vectors: np.ndarray,
+    settings: Settings,
+    state: CorpusState | None,
+    embedder: EmbedderFactory,
+    progress: Progress = print,
+) -> tuple[AddResult, CorpusState]:
+    """Commit one prepared call with its vectors, on its own, through the journal; returns the
+    result and the corpus state after it."""
+    started = time.perf_counter()
+    with update_lock(settings.index_dir):
+        for line in recover(settings.transcripts_dir, settings.index_dir, locked=True):
+            progress(f"Recovery: {line}")
+        sweep_staged_files(settings.transcripts_dir, settings.index_dir)
+        state = _current_state(state, settings, embedder, progress)
+        on_disk = {c.file for c in state.calls}
+        if prepared.call.file in on_disk - prepared.replaces:
+            old = next(c for c in state.calls if c.file == prepared.call.file)
+            raise RagError(
+                f"{prepared.call.company} {prepared.call.quarter} is already in the corpus as {old.file}; "
+                f"pass --replace to replace it with {prepared.path.name}"
+            )
+        digest = prepared.call.content_sha256
+        twin = next((c for c in state.calls if c.content_sha256 and c.content_sha256 == digest), None)
+        if twin is not None:
+            message = f"{prepared.path.name} is already in the corpus as {twin.file}; nothing changed"
+            return AddResult("unchanged", twin, 0, 0, prepared.speakers, message), state
+        call, final, removed = prepared.call, prepared.call.file, prepared.replaces
+        remaining = [c for c in state.calls if c.file not in removed]
+        update = Update(settings.index_dir)
+        try:
+            staged = _stage_text(settings.transcripts_dir, final, prepared.text.encode("utf-8"))
+            update.moves.append((staged, settings.transcripts_dir / final))
+            update.deletes.extend(settings.transcripts_dir / f for f in removed if f != final)
+            directory = merge_people(state.directory, prepared.people)
+            keep = [i for i, c in enumerate(state.chunks) if c.source not in removed]
+            chunks = [state.chunks[i] for i in keep] + prepared.chunks
+            if state.index is not None and len(keep) == len(state.chunks):
+                all_vectors = np.concatenate([state.vectors, vectors])
+                index = state.index.copy()
+                index.add(vectors)  # the existing rows stay as they are
+            else:
+                kept = state.vectors[keep] if state.index is not None else vectors[:0]
+                all_vectors = np.concatenate([kept, vectors])
+                index = VectorIndex.build(all_vectors)
+            new_calls = [*remaining, call]
+            directory = _prune_directory(directory, settings, chunks, new_calls)
+            # a call taken out leaves tokens in the vocabulary that no passage has: start afresh
+            cache = state.cache if len(keep) == len(state.chunks) else CommitCache()
+            cache, lexical, lines = cache.extended(chunks)
+            _commit(
+                settings,
+                new_calls,
+                chunks,
+                all_vectors,
+                index,
+                lexical,
+                directory,
+                update,
+                {final: staged},
+                started,
+                lines,
+            )
+        except BaseException:
+            update.discard()
+            raise
+    after = CorpusState(
+        new_calls, chunks, all_vectors, index, directory, index_version(settings.index_dir), cache
+    )
+    status = "replaced" if removed else "added"
+    pages = [c.page for c in prepared.chunks if c.page is not None]
+    page = f", pages {min(pages)}-{max(pages)}" if pages else ""
+    message = (
+        f"{'Replaced' if removed else 'Added'} {call.company} {call.quarter} as {final}: "
+        f"{prepared.turns} turns, "
+        f"{len(prepared.chunks)} passages{page}, speakers: {', '.join(prepared.speakers) or 'none named'}"
+    )
+    progress(message)
+    return AddResult(status, call, prepared.turns, len(prepared.chunks), prepared.speakers, message), after
 
 
 def add_transcript(
@@ -187,128 +471,23 @@ def add_transcript(
     progress: Progress = print,
 ) -> AddResult:
     """Add one transcript file to the corpus and the index (see the module docstring)."""
-    started = time.perf_counter()
     embedder = embedder or _default_embedder(settings, progress)
-    decoded = read_transcript_file(path)
-    text = decoded.text
-    meta = resolve_metadata(
-        path,
-        text,
-        {
-            "company": company,
-            "quarter": quarter,
-            "call_date": call_date,
-            "language": language,
-            "ticker": ticker,
-        },
-        progress,
-    )
+    options = AddOptions(company, quarter, call_date, language, ticker, replace_existing)
     with update_lock(settings.index_dir):
         for line in recover(settings.transcripts_dir, settings.index_dir, locked=True):
             progress(f"Recovery: {line}")
         sweep_staged_files(settings.transcripts_dir, settings.index_dir)
-        calls = manifest_calls(settings.transcripts_dir)
-        digest = _content_hash(text)
-        for call in calls:
-            if _stored_hash(settings, call) == digest:
-                message = (
-                    f"{path.name} is already in the corpus as {call.file} ({call.company} {call.quarter}); "
-                    "nothing changed"
-                )
-                progress(message)
-                return AddResult("unchanged", call, 0, 0, tuple(p["name"] for p in call.speakers), message)
-        known_company = next(
-            (c.company for c in calls if name_key(c.company) == name_key(meta["company"])), None
-        )
-        meta["company"] = known_company or meta["company"]
-        same_call = [
-            c
-            for c in calls
-            if name_key(c.company) == name_key(meta["company"])
-            and c.quarter == meta["quarter"]
-            and c.language == meta["language"]
-        ]
-        if same_call and not replace_existing:
-            old = same_call[0]
-            raise RagError(
-                f"{old.company} {old.quarter} ({old.language}) is already in the corpus as {old.file}; "
-                f"pass --replace to replace it with {path.name}"
-            )
-        store = _current_store(settings, calls, embedder, progress)
-        layout, hints = _layout_for(text, meta, store, settings, progress)
-        final = file_name_for(meta["company"], meta["quarter"], meta["language"], layout)
-        call = CallInfo(
-            file=final,
-            company=meta["company"],
-            quarter=meta["quarter"],
-            ticker=meta.get("ticker"),
-            call_date=meta.get("call_date"),
-            language=meta["language"],
-            publisher=meta.get("publisher"),
-            layout=layout,
-            hints=hints,
-            original_name=path.name,
-            original_encoding=decoded.encoding,
-            content_sha256=digest,
-            added_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
-        )
-        removed = {c.file for c in same_call}
-        remaining = [c for c in calls if c.file not in removed]
-        update = Update(settings.index_dir)
-        try:
-            staged = _stage_text(settings.transcripts_dir, final, text.encode("utf-8"))
-            update.moves.append((staged, settings.transcripts_dir / final))
-            update.deletes.extend(settings.transcripts_dir / f for f in removed if f != final)
-            corpus = store.directory if store is not None else SpeakerDirectory.load(settings.speakers_file)
-            parsed = parse_call(text, call, corpus, CleaningRules.load())
-            turns = parsed.turns
-            new_chunks = chunk_turns(turns, call, settings.chunking)
-            if not new_chunks:
-                raise TranscriptError(
-                    f"{path.name}: no usable text: {len(turns)} turns parsed with layout {layout}, none with "
-                    "enough words to index"
-                )
-            speakers = tuple(dict.fromkeys(c.speaker for c in new_chunks if c.attributed))
-            people = [p for p in parsed.people if p.name in speakers]
-            call = replace(call, speakers=[p.to_dict() for p in people])
-            directory = merge_people(corpus, people)
-            progress(
-                f"Parsed {len(turns)} turns into {len(new_chunks)} passages; "
-                f"speakers: {', '.join(speakers) or 'none named'}"
-            )
-            progress(f"Embedding {len(new_chunks)} passages …")
-            model = embedder()
-            check_embedder(settings, model)
-            new_vectors = embed_chunks(new_chunks, model, progress, settings.embed_batch)
-            old_chunks = store.chunks if store is not None else []
-            keep = [i for i, c in enumerate(old_chunks) if c.source not in removed]
-            chunks = [old_chunks[i] for i in keep] + new_chunks
-            if store is not None and len(keep) == len(old_chunks):
-                old_vectors = load_vectors(settings, len(old_chunks), store.vectors.dimension)
-                vectors = np.concatenate([old_vectors, new_vectors])
-                index = store.vectors
-                index.add(new_vectors)  # the existing rows stay as they are
-            else:
-                kept = (
-                    load_vectors(settings, len(old_chunks), store.vectors.dimension)[keep]
-                    if store
-                    else new_vectors[:0]
-                )
-                vectors = np.concatenate([kept, new_vectors])
-                index = VectorIndex.build(vectors)
-            new_calls = [*remaining, call]
-            directory = _prune_directory(directory, settings, chunks, new_calls)
-            _commit(settings, new_calls, chunks, vectors, index, directory, update, {final: staged}, started)
-        except BaseException:
-            update.discard()
-            raise
-    status = "replaced" if removed else "added"
-    message = (
-        f"{'Replaced' if removed else 'Added'} {call.company} {call.quarter} as {final}: {len(turns)} turns, "
-        f"{len(new_chunks)} passages, speakers: {', '.join(speakers) or 'none named'}"
-    )
-    progress(message)
-    return AddResult(status, call, len(turns), len(new_chunks), speakers, message)
+        state = load_state(settings, embedder, progress)
+        prepared = prepare_call(path, settings, options, state, progress)
+        if prepared.unchanged is not None:
+            progress(prepared.unchanged.message)
+            return prepared.unchanged
+        progress(f"Embedding {len(prepared.chunks)} passages …")
+        model = embedder()
+        check_embedder(settings, model)
+        vectors = embed_chunks(prepared.chunks, model, progress, settings.embed_batch)
+        result, _ = commit_call(prepared, vectors, settings, state, embedder, progress)
+    return result
 
 
 def _default_embedder(settings: Settings, progress: Progress) -> EmbedderFactory:
@@ -325,7 +504,7 @@ def _default_embedder(settings: Settings, progress: Progress) -> EmbedderFactory
 
 
 def _layout_for(
-    text: str, meta: dict[str, Any], store: IndexStore | None, settings: Settings, progress: Progress
+    text: str, meta: dict[str, Any], directory: SpeakerDirectory, progress: Progress
 ) -> tuple[str, dict[str, Any]]:
     hints = dict(meta.get("hints") or {})
     if meta.get("layout"):
@@ -333,7 +512,6 @@ def _layout_for(
             raise RagError(f"layout {meta['layout']!r} is unknown; allowed: {', '.join(LAYOUT_NAMES)}")
         progress(f"layout: {meta['layout']} (from the sidecar)")
         return meta["layout"], hints
-    directory = store.directory if store is not None else SpeakerDirectory.load(settings.speakers_file)
     guess = detect_layout(text, directory)
     progress(f"layout: {guess.layout} (detected, confidence {guess.confidence:.2f}: {guess.reason})")
     return guess.layout, hints
@@ -405,7 +583,7 @@ def remove_call(
             vectors = np.asarray(load_vectors(settings, len(store.chunks), store.vectors.dimension)[keep])
             index = VectorIndex.build(vectors) if chunks else None
             directory = _prune_directory(store.directory, settings, chunks, remaining)
-            _commit(settings, remaining, chunks, vectors, index, directory, update, {}, started)
+            _commit(settings, remaining, chunks, vectors, index, None, directory, update, {}, started)
         except BaseException:
             update.discard()
             raise

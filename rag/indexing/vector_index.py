@@ -138,6 +138,10 @@ class VectorIndex:
         built.add(matrix)
         return built
 
+    def copy(self) -> VectorIndex:
+        """An independent copy (an update adds rows to the copy, so a failed commit leaves this one)."""
+        return VectorIndex(faiss.clone_index(self._index), self.kind)
+
     def add(self, vectors: np.ndarray) -> None:
         """Append rows; their ids continue after the existing ones (count, count+1, ...).
 

@@ -36,7 +36,34 @@ _QUARTER_PATTERNS = [
     ),
     # fiscal 2025 third quarter
     re.compile(rf"\b(?P<fy>fiscal)\s+(?:year\s+)?(?P<y>20\d\d)\s+(?P<o>{_ORDINAL})[- ]quarter\b", re.I),
+    # fourth quarter and full-year 2019, Q4 and full year 2021, fourth quarter and fiscal year 2021
+    re.compile(
+        rf"\b(?:(?P<o>{_ORDINAL})[- ]quarter|Q(?P<q>[1-4]))\s+and\s+(?:the\s+)?"
+        r"(?:full|(?P<fy>fiscal))[- ]year\s+"
+        r"(?:of\s+)?(?P<y>20\d\d)\b",
+        re.I,
+    ),
+    # 2019 fourth quarter, 2020 third-quarter
+    re.compile(rf"(?<![\d$.,])(?P<y>20\d\d)\s+(?P<fy>fiscal\s+)?(?P<o>{_ORDINAL})[- ]quarter\b", re.I),
+    # quarter 2 2021
+    re.compile(r"\bquarter\s+(?P<q>[1-4])\s*,?\s+(?P<y>20\d\d)\b", re.I),
 ]
+# a quarter named without its year ("our second-quarter earnings call")
+QUARTER_WITHOUT_YEAR = re.compile(
+    rf"\b(?P<o>{_ORDINAL})[- ]quarter\b(?!\s+(?:of\s+)?(?:fiscal\s+)?(?:year\s+)?20\d\d)", re.I
+)
+_MONTH_NUMBERS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
+    )
+}
+# "for the quarter ended March 31, 2021", "three months ending October 27, 2024"
+_PERIOD_END = re.compile(
+    r"\b(?:quarter|three months|period)\s+(?:that\s+)?(?:ended|ending)\s+(?:on\s+)?"
+    r"(?P<m>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>20\d\d)",
+    re.I,
+)
 YEAR_RANGE = re.compile(
     r"(?:from|between)\s+(?P<a>20\d\d)\s+(?:to|and|through|-)\s+(?P<b>20\d\d)"
     r"|(?P<c>20\d\d)\s*(?:年)?\s*(?:到|至|-|–)\s*(?P<d>20\d\d)\s*年?",
@@ -84,6 +111,26 @@ def quarter_mentions(text: str) -> list[QuarterMention]:
                 QuarterMention(m.start(), m.end(), _quarter_of(m), bool(m.groupdict().get("fy")), m.group(0))
             )
     return sorted(found, key=lambda mention: mention.start)
+
+
+def quarter_number(text: str) -> int | None:
+    """The quarter an ordinal names without a year ("second-quarter earnings" → 2), else None."""
+    m = QUARTER_WITHOUT_YEAR.search(text)
+    return _ORDINALS[m.group("o").lower()] if m else None
+
+
+def calendar_quarter_of(year: int, month: int) -> str:
+    """The calendar quarter a month falls in: (2024, 10) → "2024Q4"."""
+    return f"{year}Q{(month - 1) // 3 + 1}"
+
+
+def period_end(text: str) -> tuple[str, str] | None:
+    """(calendar quarter, phrase) of a quarter's end date the text gives ("the quarter ended March 31,
+    2021" → "2021Q1"), else None."""
+    m = _PERIOD_END.search(text)
+    if not m:
+        return None
+    return calendar_quarter_of(int(m.group("y")), _MONTH_NUMBERS[m.group("m")[:3].lower()]), m.group(0)
 
 
 def normalize_quarter(value: str) -> str | None:

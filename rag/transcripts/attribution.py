@@ -174,6 +174,21 @@ def _unnamed_speaker(raw: RawTurn, company: str, hints: dict[str, Any]) -> tuple
     return UNATTRIBUTED, UNATTRIBUTED
 
 
+_SENTENCE_STOP = re.compile(r"[.?!。？！]['\"’”)]*$")
+
+
+def is_title_block(turns: list[Turn], turn: Turn) -> bool:
+    """An unattributed turn before anyone speaks whose lines are titles, not sentences (the cover page,
+    "Third Quarter 2025 Results Conference Call"): metadata, not a passage to cite."""
+    if turn.attributed or turn.speaker != UNATTRIBUTED:
+        return False
+    first_speaker = next((t.number for t in turns if t.speaker != UNATTRIBUTED), None)
+    if first_speaker is None or turn.number > first_speaker:
+        return False
+    lines = [line.strip() for line in turn.text.split("\n") if line.strip()]
+    return all(len(line) <= 100 and not _SENTENCE_STOP.search(line) for line in lines)
+
+
 def anonymous_speaker(label: str) -> str:
     """ "speaker 1", "Speaker1", "发言人1" → "Speaker 1": the transcript's own number, never a name."""
     number = re.search(r"\d+|[A-Z]$", label.strip())

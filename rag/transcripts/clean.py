@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,3 +82,35 @@ def clean_transcript(text: str, rules: CleaningRules | None = None) -> str:
         if line and not rules.is_boilerplate(line):
             lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+PageStarts = tuple[tuple[int, int], ...]  # (offset in the cleaned text, page that starts there)
+
+
+def clean_paragraphs(
+    paragraphs: Iterable[tuple[str, int | None]], rules: CleaningRules
+) -> tuple[str, PageStarts]:
+    """Reflowed (paragraph, page) pairs as a cleaned transcript, one paragraph a line, with the offset
+    where each page's text begins (so that every passage knows its page)."""
+    lines: list[str] = []
+    pages: list[tuple[int, int]] = []
+    offset = 0
+    for text, page in paragraphs:
+        line = clean_line(normalize_text(text), rules)
+        if not line or rules.is_boilerplate(line):
+            continue
+        if page is not None and (not pages or pages[-1][1] != page):
+            pages.append((offset, page))
+        lines.append(line)
+        offset += len(line) + 1
+    return "\n".join(lines) + "\n", tuple(pages)
+
+
+def page_at(pages: PageStarts, offset: int) -> int | None:
+    """The page the text at `offset` is on; None for text without pages."""
+    found = None
+    for start, page in pages:
+        if start > offset:
+            break
+        found = page
+    return found

@@ -19,7 +19,7 @@ from rag.transcripts.labelled_layouts import (
     speaker_label_fields,
 )
 from rag.transcripts.layouts import is_name_line
-from rag.transcripts.participants import find_participants, parse_participant_line
+from rag.transcripts.participants import find_participants, parse_header_line, parse_participant_line
 from rag.transcripts.speakers import SpeakerDirectory
 
 _QA_MARK = re.compile(r"^[QA]\d{1,3}\s*[:：.、]")
@@ -57,9 +57,13 @@ def _evidence(lines: list[str], directory: SpeakerDirectory) -> dict[str, tuple[
         for i, line in enumerate(lines[:-1])
         if is_name_line(line, directory) and not is_operator_label(line) and len(lines[i + 1]) > len(line)
     )
+    headers = sum(1 for line in lines if parse_header_line(line) is not None)
     label_kind = (
         "'Speaker N:' anonymous labels" if anonymous > labels / 2 else "'Name:' labels at line starts"
     )
+    if headers:
+        label_kind += f" ({headers} of them 'Name, Title' header lines)"
+    labels += headers
     return {
         "titled_lines": (titled, "'Name -- Title' lines before turns"),
         "line_labels": (0 if mid_line >= _MIN_EVIDENCE else labels, label_kind),

@@ -20,6 +20,7 @@ from rag.transcripts.participants import (
     LATIN_NAME,
     Participant,
     find_participants,
+    parse_header_line,
     parse_participant_line,
     participant_for_cjk_label,
     same_person,
@@ -208,9 +209,15 @@ class _TurnBuilder:
         if first is not None:
             self.body.append(first)
 
-    def unlabelled(self, line: Line) -> None:
+    def unlabelled(self, line: Line, *, paged: bool = False) -> None:
+        """`paged`: the text came off pages in reading order, so a paragraph after the operator's
+        is still the operator's (an IR transcript), not someone unnamed."""
         label = (self.fields or {}).get("label")
-        if self.fields is None or (label is not None and is_operator_label(label)):
+        after_operator = label is not None and is_operator_label(label) and not paged
+        if paged and self.fields is None and self.turns and not self.turns[-1].label:
+            last = self.turns[-1]  # the cover page before the first speaker: one passage, not one a line
+            self.turns[-1] = RawTurn(f"{last.text}\n{line.text}", last.start, line.end, section=last.section)
+        elif self.fields is None or after_operator:
             self.flush()  # before the first label, or after the operator: a paragraph of its own
             self.fields = None
             self.turns.append(RawTurn(line.text, line.start, line.end, section=self.section))
@@ -234,12 +241,17 @@ def split_line_labels(text: str, directory: SpeakerDirectory, hints: dict[str, A
     lines = list(iter_lines(text))
     participants = find_participants([line.text for line in lines])
     skip = _participant_lines(lines)
+    paged = bool(hints.get("paged"))
     builder = _TurnBuilder()
     for i, line in enumerate(lines):
         if i in skip:
             continue
         if SECTION_HEADING.fullmatch(line.text):
             builder.heading(line)
+            continue
+        header = header_label(line.text)
+        if header is not None:  # "Name, Title" opens the prepared remarks of an IR transcript
+            builder.start(header, None)
             continue
         m = _LINE_LABEL.match(line.text)
         fields = (
@@ -248,9 +260,15 @@ def split_line_labels(text: str, directory: SpeakerDirectory, hints: dict[str, A
         if m is not None and fields is not None:
             builder.start(fields, _rest_line(line, m.start("rest")))
         else:
-            builder.unlabelled(line)
+            builder.unlabelled(line, paged=paged)
     builder.flush()
     return builder.turns
+
+
+def header_label(line: str) -> dict[str, Any] | None:
+    """Label fields of a "Name, Title" header line, else None."""
+    participant = parse_header_line(line)
+    return None if participant is None else {"label": participant.name, "label_title": participant.title}
 
 
 def _titled_label(line: str) -> dict[str, Any] | None:

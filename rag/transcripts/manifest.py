@@ -34,6 +34,10 @@ class CallInfo:
     publisher: str | None = None
     layout: str = "name_lines"
     hints: dict[str, Any] = field(default_factory=dict)
+    # a fiscal quarter as the call states it ("fiscal 2022 Q2", `quarter` is its fiscal numbering)
+    # and the calendar quarter of its period end when the text gives it; left out while unset
+    fiscal_period: str | None = None
+    calendar_quarter: str | None = None
     # recorded by `rag add`; left out of the manifest (and of the sources hash) while unset
     original_name: str | None = None
     original_encoding: str | None = None

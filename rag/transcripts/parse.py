@@ -15,12 +15,24 @@ from typing import Any
 
 from rag.errors import TranscriptError
 from rag.transcripts.attribution import Turn, attribute_turns
-from rag.transcripts.clean import CleaningRules, clean_transcript
+from rag.transcripts.clean import (
+    CleaningRules,
+    PageStarts,
+    clean_paragraphs,
+    clean_transcript,
+    normalize_text,
+)
 from rag.transcripts.json_layout import split_json_turns
 from rag.transcripts.labelled_layouts import split_line_labels, split_paragraphs, split_titled_lines
 from rag.transcripts.layouts import RawTurn, split_inline_labels, split_name_lines, split_sections_qa
 from rag.transcripts.manifest import JSON_LAYOUT, LAYOUT_NAMES, CallInfo
-from rag.transcripts.participants import Participant, find_participants
+from rag.transcripts.participants import (
+    Participant,
+    find_participants,
+    merge_participants,
+    team_introductions,
+)
+from rag.transcripts.reflow import is_paged_text, reflow_paragraphs
 from rag.transcripts.speakers import Person, SpeakerDirectory
 
 Splitter = Callable[[str, SpeakerDirectory, dict[str, Any]], list[RawTurn]]
@@ -39,6 +51,7 @@ class SplitCall:
     text: str  # the cleaned transcript that turn spans point into
     raw_turns: list[RawTurn]
     participants: list[Participant]
+    pages: PageStarts = ()  # where each page starts in `text`, for text laid out on pages
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,7 @@ class ParsedCall:
     call: CallInfo
     turns: list[Turn]
     people: list[Person]  # everyone the call's turns are attributed to, as this call knows them
+    pages: PageStarts = ()
 
 
 def split_call(text: str, call: CallInfo, directory: SpeakerDirectory, rules: CleaningRules) -> SplitCall:
@@ -57,9 +71,27 @@ def split_call(text: str, call: CallInfo, directory: SpeakerDirectory, rules: Cl
         raise TranscriptError(
             f"{call.file}: unknown layout {call.layout!r} in the manifest; allowed: {', '.join(LAYOUT_NAMES)}"
         )
-    cleaned = clean_transcript(text, rules)
-    participants = find_participants(cleaned.split("\n"))
-    return SplitCall(cleaned, SPLITTERS[call.layout](cleaned, directory, call.hints), participants)
+    hints = call.hints
+    pages: PageStarts = ()
+    if wants_reflow(text, hints):
+        paragraphs = reflow_paragraphs(normalize_text(text))
+        cleaned, pages = clean_paragraphs(((p.text, p.page) for p in paragraphs), rules)
+        hints = {**hints, "paged": True}
+    else:
+        cleaned = clean_transcript(text, rules)
+    listed = find_participants(cleaned.split("\n"))
+    participants = (
+        merge_participants([*listed, *team_introductions(cleaned)]) if pages or hints.get("paged") else listed
+    )
+    return SplitCall(cleaned, SPLITTERS[call.layout](cleaned, directory, hints), participants, pages)
+
+
+def wants_reflow(text: str, hints: dict[str, Any]) -> bool:
+    """Rejoin wrapped lines when the manifest says so (hint `reflow`), else when the text is laid
+    out on pages (rag.transcripts.reflow.is_paged_text)."""
+    if "reflow" in hints:
+        return bool(hints["reflow"])
+    return is_paged_text(text)
 
 
 def call_directory(call: CallInfo, directory: SpeakerDirectory) -> SpeakerDirectory:
@@ -77,4 +109,4 @@ def parse_call(text: str, call: CallInfo, directory: SpeakerDirectory, rules: Cl
     turns = attribute_turns(split.raw_turns, local, call.company, call.hints, split.participants)
     named = dict.fromkeys(t.speaker for t in turns if t.attributed)
     people = [p for p in (local.get(name) for name in named) if p is not None]
-    return ParsedCall(call, turns, people)
+    return ParsedCall(call, turns, people, split.pages)

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from rag.chunks import ANALYST
 from rag.text.names import name_key
+from rag.transcripts.aliases import same_person_name
 
 _DASH = re.compile(r"\s*(?:--|—+|–|－－)\s*")
 LATIN_NAME = re.compile(r"[A-Z][A-Za-z.'’\-]*(?:\s+(?:[A-Z][A-Za-z.'’\-]*|van|von|de|del|da|di|le|la)){0,4}")
@@ -122,7 +123,52 @@ def _loose_key(name: str) -> str:
 
 
 def same_person(a: str, b: str) -> bool:
-    return name_key(a) == name_key(b) or _loose_key(a) == _loose_key(b)
+    """One person's two spellings in one call: "Colette M. Kress" / "Colette Kress", "Ron Josey" /
+    "Ronald Josey" (the call's own names; the corpus directory is never matched this loosely)."""
+    return name_key(a) == name_key(b) or _loose_key(a) == _loose_key(b) or same_person_name(a, b)
+
+
+# --- "Name, Title" header lines and "joining me today are …" sentences -------------------------
+
+_HEADER_NAME = re.compile(r"[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){1,4}")
+_TEAM_TRIGGER = re.compile(
+    r"(?:joining|with)\s+(?:me|us)\b[^.;:]{0,60}?\b(?:are|is|we have)\s+|"
+    r"(?:on the call|here with me|with me)\s+today\s+(?:are|is)\s+|\bwe have\s+(?=[A-Z])",
+    re.I,
+)
+_TEAM_ENTRY = re.compile(
+    r"(?P<name>[A-Z][a-z'’\-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][A-Za-z'’\-]+){1,2}),\s+(?:our\s+)?"
+    r"(?P<title>[^;]+?)(?=\s*(?:;|,?\s+and\s+[A-Z]|,\s+[A-Z][a-z'’\-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][A-Za-z'’\-]+){1,2},|\.\s|\.$|$))"
+)
+
+
+def parse_header_line(line: str) -> Participant | None:
+    """ "Susan Li, CFO" or "Kenneth Dorell, Director, Investor Relations": a line that opens a
+    speaker's prepared remarks in an official IR transcript; None for any other line."""
+    line = line.strip()
+    if len(line) > 100 or line.endswith((".", "?", "!", ":", ";")) or "," not in line:
+        return None
+    name, title = (part.strip() for part in line.split(",", 1))
+    if not _HEADER_NAME.fullmatch(name) or not is_person_name(name) or is_title(name):
+        return None
+    if not is_title(title) or any(ch.isdigit() for ch in title):
+        return None
+    return Participant(name, title)
+
+
+def team_introductions(text: str) -> list[Participant]:
+    """People a host introduces with their titles: "Joining me today to discuss our results are Mark
+    Zuckerberg, CEO and Susan Li, CFO"; "With me today are Wendell Weeks, chairman and chief executive
+    officer; Tony Tripeny, …"."""
+    found: list[Participant] = []
+    for trigger in _TEAM_TRIGGER.finditer(text[:20000]):
+        sentence_end = re.search(r"\.(?:\s|$)", text[trigger.end() :])
+        rest = text[trigger.end() : trigger.end() + (sentence_end.start() if sentence_end else 400)]
+        for m in _TEAM_ENTRY.finditer(rest):
+            name, title = m.group("name").strip(), m.group("title").strip(" ,")
+            if is_person_name(name) and not is_title(name) and is_title(title) and len(title) <= 80:
+                found.append(Participant(name, title))
+    return found
 
 
 # --- the operator introducing each questioner ----------------------------------------------------

@@ -1,6 +1,10 @@
-"""Reading transcript files in the encodings real sources use, refusing what is not text.
+"""Reading transcript files: text in the encodings real sources use, and PDF, saved web pages and DOCX
+through rag.transcripts.documents; what is none of these is refused with the reason.
 
-The byte-order marks, UTF-8, and GB18030 (a superset of GBK and GB2312) are tried in that order; a
+`SUPPORTED_SUFFIXES` is the one list of the file types the readers take (`rag add`, the upload form
+and its limits use it). A file is recognised by its bytes first: a PDF is read as a PDF whatever its
+name, and never decoded as text. For text, the byte-order marks, UTF-8, and GB18030 (a superset of
+GBK and GB2312) are tried in that order; a
 GB18030 reading that gives mostly rare symbols is binary. (charset-normalizer was measured instead: it
 read a four-character GBK text as cp949 and cp1252 as cp775, so the explicit order stays.)"""
 
@@ -11,17 +15,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import TranscriptError
+from rag.transcripts.documents import (
+    docx_text,
+    html_text,
+    looks_like_docx,
+    looks_like_html,
+    looks_like_pdf,
+    pdf_text,
+)
 
+# the file types `rag add` and the upload form accept, and the reader of each kind
+TEXT_SUFFIXES = (".txt", ".md", ".json")
+HTML_SUFFIXES = (".html", ".htm")
+SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".pdf", *HTML_SUFFIXES, ".docx")
 MAX_TRANSCRIPT_BYTES = 50 * 1024 * 1024
-# The file types the readers take: what the page's upload form offers and accepts.
-SUPPORTED_SUFFIXES = (".txt", ".md", ".json")
 _SAMPLE = 4096
 
 
 @dataclass(frozen=True)
 class DecodedTranscript:
     text: str
-    encoding: str  # "utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "utf-16", "gb18030"
+    # "utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "utf-16", "gb18030"; or "pdf", "html", "docx"
+    encoding: str
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -121,6 +136,31 @@ def decode_transcript(data: bytes, name: str) -> str:
     return decode_transcript_bytes(data, name).text
 
 
+def is_supported(path: Path) -> bool:
+    return path.suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def document_text(data: bytes, name: str) -> DecodedTranscript:
+    """The text of a file's bytes by what they are: PDF, DOCX, web page, or text (`name` gives the
+    suffix and names the file in messages)."""
+    suffix = Path(name).suffix.lower()
+    if looks_like_pdf(data):
+        return DecodedTranscript(pdf_text(data, name), "pdf")
+    if looks_like_docx(data):
+        return DecodedTranscript(docx_text(data, name), "docx")
+    if suffix == ".pdf":
+        raise TranscriptError(f"{name}: named .pdf but not a PDF (no %PDF- header); re-export it")
+    if suffix == ".docx":
+        raise TranscriptError(f"{name}: named .docx but not a Word document; re-export it")
+    if suffix in HTML_SUFFIXES or (suffix not in TEXT_SUFFIXES and looks_like_html(data)):
+        return DecodedTranscript(html_text(decode_transcript_bytes(data, name).text, name), "html")
+    if suffix and suffix not in SUPPORTED_SUFFIXES:
+        raise TranscriptError(
+            f"{name}: {suffix} files are not supported; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    return decode_transcript_bytes(data, name)
+
+
 def read_transcript_file(path: Path) -> DecodedTranscript:
     if not path.is_file():
         raise TranscriptError(f"{path}: no such file")
@@ -130,7 +170,7 @@ def read_transcript_file(path: Path) -> DecodedTranscript:
             f"{path.name}: {size / 1e6:.0f} MB is larger than the {MAX_TRANSCRIPT_BYTES // 2**20} MB limit "
             "for one transcript; split it into one file per call"
         )
-    return decode_transcript_bytes(path.read_bytes(), path.name)
+    return document_text(path.read_bytes(), path.name)
 
 
 def read_transcript(path: Path) -> str:

@@ -4,6 +4,10 @@ The shipped directory (rag/data/speakers.json) holds only what a transcript cann
 transliterations of the seed speakers, role and firm vocabularies); everyone else is read from the
 transcripts. Parsing a call never changes the directory it is given: it works on its own copy and
 reports the people it named, and `merge_people` adds them in one explicit step.
+
+Besides the aliases a transcript or speakers.json spells out, every person is found by the aliases
+rag.transcripts.aliases generates from their name (first name, surname, nicknames); a generated
+alias counts only while it names exactly one person and is no one's spelled-out alias.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 from rag.errors import UnknownSpeaker
 from rag.text.names import name_key
+from rag.transcripts.aliases import derived_aliases
 
 
 @dataclass(frozen=True)
@@ -58,15 +63,34 @@ class SpeakerDirectory:
     role_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     firm_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _by_key: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # generated alias key -> the people it could name (used only when that is one person)
+    _derived: dict[str, set[int]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _derived_text: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._reindex()
 
     def _reindex(self) -> None:
         self._by_key = {}
+        self._derived = {}
         for i, person in enumerate(self.people):
             for alias in person.aliases or (person.name,):
                 self._by_key.setdefault(name_key(alias), i)
+            self._index_derived(i, person)
+
+    def _index_derived(self, index: int, person: Person) -> None:
+        for alias in derived_aliases(person.name):
+            key = name_key(alias)
+            self._derived.setdefault(key, set()).add(index)
+            self._derived_text.setdefault(key, alias)
+
+    def _unindex_derived(self, index: int, person: Person) -> None:
+        for alias in derived_aliases(person.name):
+            self._derived.get(name_key(alias), set()).discard(index)
+
+    def _derived_person(self, key: str) -> int | None:
+        holders = self._derived.get(key)
+        return next(iter(holders)) if holders is not None and len(holders) == 1 else None
 
     @classmethod
     def load(cls, path: Path) -> SpeakerDirectory:
@@ -97,7 +121,10 @@ class SpeakerDirectory:
 
     def get(self, name: str) -> Person | None:
         """The person whose canonical name or any alias is exactly `name` (spacing and dots ignored)."""
-        index = self._by_key.get(name_key(name))
+        key = name_key(name)
+        index = self._by_key.get(key)
+        if index is None:
+            index = self._derived_person(key)
         return self.people[index] if index is not None else None
 
     def resolve(self, name: str, *, among: list[str] | None = None) -> Person:
@@ -116,6 +143,7 @@ class SpeakerDirectory:
             index = len(self.people) - 1
             for alias in person.aliases or (person.name,):
                 self._by_key.setdefault(name_key(alias), index)
+            self._index_derived(index, person)
             return person
         merged = Person(
             name=existing.name,
@@ -130,7 +158,9 @@ class SpeakerDirectory:
     def replace(self, old: Person, new: Person) -> None:
         """Put `new` where `old` was (same position, its aliases indexed)."""
         index = self.people.index(old)
+        self._unindex_derived(index, old)
         self.people[index] = new
+        self._index_derived(index, new)
         for alias in new.aliases or (new.name,):
             key = name_key(alias)
             if self._by_key.get(key, index) >= index:  # the first person in order owns an alias
@@ -145,8 +175,13 @@ class SpeakerDirectory:
         return firm
 
     def alias_patterns(self) -> list[tuple[str, Person]]:
-        """(alias, person) pairs, longest alias first, for scanning free text."""
+        """(alias, person) pairs, longest alias first, for scanning free text: the spelled-out aliases
+        and the generated ones that name one person."""
         pairs = [(alias, person) for person in self.people for alias in person.aliases]
+        for key, alias in self._derived_text.items():
+            index = self._derived_person(key)
+            if index is not None and key not in self._by_key:
+                pairs.append((alias, self.people[index]))
         return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
 
 

