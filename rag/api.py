@@ -21,8 +21,8 @@ from rag.indexing.embedding.embedders import Embedder, load_embedder
 from rag.indexing.journal import recover
 from rag.indexing.library import prepare_library
 from rag.indexing.store import IndexStore, index_version, load_index, staleness
-from rag.query.retrieve import Hit, build_query, search
-from rag.query.understand import SearchRequest, Vocabulary, check_question, understand
+from rag.query.retrieve import Hit, build_query, languages_in_scope, search
+from rag.query.understand import SearchRequest, Vocabulary, check_question, understand, within_languages
 from rag.settings import Settings
 from rag.text.terms import Term
 
@@ -49,7 +49,9 @@ class _Loaded:
     def __init__(self, store: IndexStore, version: tuple[int, int] | None) -> None:
         self.store = store
         self.version = version
-        self.vocabulary = Vocabulary(store.directory, store.companies, store.speakers, store.quarters)
+        self.vocabulary = Vocabulary(
+            store.directory, store.companies, store.speakers, store.quarters, tickers=store.tickers
+        )
         corpus_text = "\n".join(c.text for c in store.chunks).lower()
         self.facts = CorpusFacts(
             speakers=store.speakers,
@@ -168,6 +170,7 @@ class QueryEngine:
         top_k = self._top_k(top_k)
         loaded = self._loaded
         request = understand(question, loaded.vocabulary, speaker=speaker, quarter=quarter, company=company)
+        request = within_languages(request, languages_in_scope(loaded.store, request))
         hits: list[Hit] = []
         if not request.unknown_people:
             request, hits = self._search(loaded, request, top_k)

@@ -79,7 +79,9 @@ def why_unanswerable(
     absent = [t for t in terms if not corpus.mentions(t)]
     # a name or glossary term the calls never use decides alone ("bitcoin", "TikTok"); a plain word
     # ("来源" in "收入来源") only when none of the question's terms occurs: it may just be phrased otherwise
-    decisive = [t for t in absent if t.specific or len(t.variants) > 1 or is_glossary_word(t.text)]
+    decisive = [
+        t for t in absent if not t.bridged and (t.specific or len(t.variants) > 1 or is_glossary_word(t.text))
+    ]
     if decisive or (absent and len(absent) == len(terms)):
         absent = decisive or absent
         words = ", ".join(f"“{t.text}”" for t in absent)

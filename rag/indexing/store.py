@@ -53,13 +53,20 @@ class IndexStore:
     rows_by: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        lookups: dict[str, dict[str, list[int]]] = {"speaker": {}, "quarter": {}, "company": {}, "kind": {}}
+        lookups: dict[str, dict[str, list[int]]] = {
+            "speaker": {},
+            "quarter": {},
+            "company": {},
+            "kind": {},
+            "language": {},
+        }
         for row, chunk in enumerate(self.chunks):
             for key, value in (
                 ("speaker", chunk.speaker),
                 ("quarter", chunk.quarter),
                 ("company", chunk.company),
                 ("kind", chunk.kind),
+                ("language", chunk.language),
             ):
                 lookups[key].setdefault(value, []).append(row)
         self.rows_by = {
@@ -85,6 +92,15 @@ class IndexStore:
     @property
     def calls(self) -> list[CallInfo]:
         return [CallInfo.from_dict(c) for c in self.manifest.get("calls", [])]
+
+    @property
+    def tickers(self) -> dict[str, set[str]]:
+        """The tickers each company's calls record ("Corning": {"GLW"})."""
+        found: dict[str, set[str]] = {}
+        for call in self.calls:
+            if call.ticker:
+                found.setdefault(call.company, set()).add(call.ticker)
+        return found
 
 
 def expected_manifest(settings: Settings) -> dict[str, Any]:

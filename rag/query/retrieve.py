@@ -6,9 +6,11 @@ fused by weighted reciprocal rank: the two score scales are not comparable (cosi
 BM25), ranks are, and RRF needs no per-corpus score calibration. The weights and depths are
 `Settings.ranking` (rag.settings says why each has its value).
 
-`search` adds the two retry rules: an executive's question whose own turns miss its terms also
-searches the company's unnamed management paragraphs, and a question for a year's figure that the
-top passages do not state looks deeper once.
+`search` adds the retry rules: a figure's quarter whose calls the other filters leave empty ("DHI's
+cancellation rate in the June 2021 quarter": its fiscal calendar differs) gives way to every call;
+an executive's question whose own turns miss its terms also searches the company's unnamed
+management paragraphs; and a question for a year's figure that the top passages do not state looks
+deeper once.
 """
 
 from __future__ import annotations
@@ -70,6 +72,16 @@ def allowed_rows(
     for other in selections[1:]:
         allowed = np.intersect1d(allowed, other, assume_unique=True)
     return allowed.astype(np.int64)
+
+
+def languages_in_scope(store: IndexStore, request: SearchRequest) -> set[str]:
+    """The languages of the passages the request's filters allow."""
+    allowed = allowed_rows(store, request)
+    return {
+        language
+        for language, rows in store.rows_by["language"].items()
+        if allowed is None or np.intersect1d(rows, allowed, assume_unique=True).size
+    }
 
 
 def dense_ranking(
@@ -169,8 +181,11 @@ def search(
     settings: Settings,
     executives: set[str],
 ) -> SearchResult:
-    """`retrieve`, then the two retry rules (see the module docstring)."""
+    """`retrieve`, then the retry rules (see the module docstring)."""
     hits = retrieve(store, query, request, top_k, settings)
+    if not hits and request.quarters_from_period and request.quarters_named and request.wants_number:
+        request = replace(request, quarters=(), quarter_from_question=False, quarters_from_period=False)
+        hits = retrieve(store, query, request, top_k, settings)
     if _executive_turns_miss(executives, request, hits):
         # unlabelled first-person management paragraphs (most of the 2025Q2 write-up) may be the
         # executive's words; searched always, they cost speaker precision 0.98 -> 0.90 (rag eval), so

@@ -33,6 +33,9 @@ class Term:
     text: str
     variants: tuple[str, ...]
     specific: bool = False  # a name-like term (Threads, Reality Labs, MTIA) rather than a common word
+    # variants from the general dictionary (rag.text.cedict), not the glossary: a lead for search,
+    # never proof that the calls do not mention the term
+    bridged: bool = False
 
     def found_in(self, text: str) -> bool:
         lowered = text.lower()

@@ -90,3 +90,9 @@ def same_person_name(a: str, b: str) -> bool:
     if pa is None or pb is None:
         return False
     return pa[2].casefold() == pb[2].casefold() and same_given_name(pa[0], pb[0])
+
+
+def is_given_name(word: str) -> bool:
+    """Whether `word` is a given name or nickname of the English table ("Charles", "Martin")."""
+    key = word.casefold()
+    return key in _nicknamer().canonical_lookup or key in _nicknamer().nickname_lookup

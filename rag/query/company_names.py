@@ -1,0 +1,98 @@
+"""The names users write for the corpus's companies, generated from the names the calls record.
+
+"Colgate-Palmolive" is also "Colgate", "Edwards Lifesciences" is "Edwards", "WEC Energy Group" is "WEC
+Energy" and "WEC", "Yum! Brands" is "Yum", and every call's ticker ("GLW", "DHI") names its company.
+These aliases are derived, so they count only while they name one company and are no person's name
+part or a given name ("Martin Marietta" is not "Martin", "Charles River Laboratories" not "Charles").
+A short name and a ticker match only as written, capitalised or upper case ("Discover", "Extra",
+"CL", "AN"), so "discover" or "extra" in a question stay words. rag/data/companies.json keeps what
+cannot be derived (Google for Alphabet, 谷歌, 苹果).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from rag.transcripts.aliases import is_given_name
+
+# words that make a legal or descriptive tail, dropped to make the short name ("WEC Energy Group")
+_TAIL_WORDS = {
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "companies",
+    "group",
+    "holdings",
+    "holding",
+    "plc",
+    "ltd",
+    "limited",
+    "llc",
+    "lp",
+    "sa",
+    "ag",
+    "nv",
+    "trust",
+}
+_WORD = re.compile(r"[A-Za-z][A-Za-z.'’&]*")
+_MIN_SHORT = 4  # shorter first words count only as acronyms ("WEC") or trademarks ("Yum!")
+
+
+@dataclass(frozen=True)
+class CompanyAlias:
+    alias: str
+    company: str
+    exact_case: bool  # match only as written (tickers and one-word short names)
+
+
+def generated_company_aliases(
+    companies: Iterable[str],
+    tickers: Mapping[str, Iterable[str]],
+    person_words: Iterable[str] = (),
+) -> list[CompanyAlias]:
+    """Aliases of each company, those that would name two companies (or a person) left out."""
+    person = {w.casefold() for w in person_words}
+    candidates: dict[str, list[CompanyAlias]] = {}
+
+    def offer(alias: str, company: str, exact_case: bool) -> None:
+        alias = alias.strip(" !.,")
+        if len(alias) < 2 or alias.casefold() == company.casefold():
+            return
+        candidates.setdefault(alias.casefold(), []).append(CompanyAlias(alias, company, exact_case))
+
+    for company in companies:
+        words = _WORD.findall(company.replace("-", " "))
+        tail_less = list(words)
+        while len(tail_less) > 1 and tail_less[-1].strip(".").casefold() in _TAIL_WORDS:
+            tail_less.pop()
+        if tail_less != words:
+            offer(" ".join(tail_less), company, False)
+        if "-" in company:
+            offer(company.replace("-", " "), company, False)
+        first = re.split(r"[\s\-]", company.strip())[0].strip("!.,")
+        if (
+            len(words) > 1
+            and (len(first) >= _MIN_SHORT or first.isupper() or company.split()[0].endswith("!"))
+            and first.casefold() not in person
+            and not is_given_name(first)
+        ):
+            offer(first, company, True)
+        for ticker in tickers.get(company, ()):
+            if ticker and ticker.isupper():
+                offer(ticker, company, True)
+    kept: list[CompanyAlias] = []
+    for options in candidates.values():
+        named = {o.company for o in options}
+        if len(named) == 1 and options[0].alias.casefold() not in person:
+            kept.append(options[0])
+    return kept
+
+
+def written_as(text: str, start: int, end: int, alias: CompanyAlias) -> bool:
+    """Whether an exact-case alias is written as it must be (a mention of text[start:end])."""
+    return not alias.exact_case or text[start:end] == alias.alias

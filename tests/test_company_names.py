@@ -1,0 +1,82 @@
+"""Companies by the names users write: short names, tickers and possessives, derived from the names
+the calls record, never a person's name and never an ordinary word."""
+
+from rag.query.company_names import generated_company_aliases
+from rag.query.understand import Vocabulary, quarters_asked, understand, within_languages
+from rag.text.language import CJK_RUN
+from rag.transcripts.speakers import Person, SpeakerDirectory
+
+CORPUS = [
+    "Colgate-Palmolive",
+    "Discover Financial Services",
+    "WEC Energy Group",
+    "Yum! Brands",
+    "Martin Marietta",
+    "American Campus Communities",
+    "American States Water",
+    "Corning",
+    "Extra Space Storage",
+]
+TICKERS = {"Corning": {"GLW"}, "Colgate-Palmolive": {"CL"}, "Discover Financial Services": {"DFS"}}
+PEOPLE = SpeakerDirectory(people=[Person(name="Noel Wallace", role="CEO", company="Colgate-Palmolive")])
+
+
+def named(text: str) -> list[str]:
+    words = Vocabulary(PEOPLE, CORPUS, speakers=["Noel Wallace"], quarters=["2021Q3"], tickers=TICKERS)
+    return words.companies_named(words.read(text))
+
+
+def test_short_names_tickers_and_possessives_name_the_corpus_company() -> None:
+    assert named("What does Colgate expect for 2022?") == ["Colgate-Palmolive"]
+    assert named("How much free cash flow did GLW generate?") == ["Corning"]
+    assert named("What dividend payout ratio does WEC target?") == ["WEC Energy Group"]
+    assert named("What was WEC Energy's EPS guidance?") == ["WEC Energy Group"]
+    assert named("How large are Yum's digital sales?") == ["Yum! Brands"]
+    assert named("Who asked Discover about troubled debt restructurings?") == ["Discover Financial Services"]
+
+
+def test_a_short_name_or_ticker_that_is_a_word_counts_only_as_written() -> None:
+    assert named("What did analysts discover about pricing?") == []
+    assert named("Any extra costs this quarter?") == []
+    assert named("Is there a cl of the sales?") == []
+
+
+def test_a_derived_alias_that_names_two_companies_or_a_person_names_none() -> None:
+    aliases = {a.alias for a in generated_company_aliases(CORPUS, TICKERS, person_words=["Noel", "Wallace"])}
+    assert "American" not in aliases  # two American companies
+    assert "Martin" not in aliases  # a given name, not Martin Marietta
+    assert {"Colgate", "GLW", "WEC", "WEC Energy", "Yum", "Extra", "Discover"} <= aliases
+    assert "Noel" not in {a.alias for a in generated_company_aliases(["Noel Industries"], {}, ["Noel"])}
+
+
+def test_a_company_named_by_ticker_becomes_the_filter() -> None:
+    words = Vocabulary(PEOPLE, CORPUS, speakers=["Noel Wallace"], quarters=["2021Q3"], tickers=TICKERS)
+    request = understand("What was GLW's free cash flow?", words)
+    assert request.companies == ("Corning",)
+    assert not request.unknown_people and not request.other_companies
+
+
+def test_a_chinese_company_name_is_the_company_by_the_dictionary_not_a_person() -> None:
+    words = Vocabulary(PEOPLE, CORPUS, speakers=["Noel Wallace"], quarters=["2021Q3"], tickers=TICKERS)
+    request = understand("高露洁的宠物营养业务在第三季度增长了多少?", words)
+    assert request.companies == ("Colgate-Palmolive",)
+    assert request.unknown_people == ()
+
+
+def test_a_chinese_question_over_english_calls_bridges_its_words_as_leads_not_proof() -> None:
+    words = Vocabulary(PEOPLE, CORPUS, speakers=["Noel Wallace"], quarters=["2021Q3"], tickers=TICKERS)
+    request = within_languages(understand("AZZ 的锌成本占比是多少?", words), {"en"})
+    cost = next(t for t in request.terms if t.text == "成本")
+    assert cost.bridged and cost.found_in("zinc cost is about 25% of our cost of goods sold")
+    assert all(any(not CJK_RUN.search(v) for v in t.variants) for t in request.terms)
+    unchanged = understand("AZZ 的锌成本占比是多少?", words)
+    assert within_languages(unchanged, {"zh", "en"}) == unchanged
+
+
+def test_a_figures_quarter_points_to_its_call_and_the_one_before_unless_a_call_is_named() -> None:
+    known = ["2021Q2", "2021Q3"]
+    words = Vocabulary(PEOPLE, CORPUS, speakers=[], quarters=known)
+    guided = quarters_asked(words.read("What revenue does it expect for the fourth quarter of 2021?"), known)
+    assert guided == (["2021Q3"], False)
+    assert quarters_asked(words.read("What did they say on the Q4 2021 call?"), known) == ([], False)
+    assert quarters_asked(words.read("What was said about Q2 2021 on the Q3 2021 call?"), known)[0] == known
