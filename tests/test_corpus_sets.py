@@ -22,7 +22,11 @@ from rag.evaluation.gold_turns import read_gold_turns
 from rag.evaluation.question_format import EvalQuestion
 
 needs_samples = pytest.mark.skipif(not samples_dir().is_dir(), reason="../shared/samples is not here")
-CORPUS_SETS = {checker.REAL_CALLS_SET: "real_calls", checker.SAMPLES_SEEDS_SET: "samples_seeds"}
+CORPUS_SETS = {
+    checker.REAL_CALLS_SET: "real_calls",
+    checker.SAMPLES_SEEDS_SET: "samples_seeds",
+    checker.REAL_CALLS_2_SET: "real_calls_2",
+}
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:

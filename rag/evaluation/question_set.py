@@ -56,6 +56,7 @@ QUESTIONS_FILE = EVAL_DIR / "questions.jsonl"
 HELDOUT_FILE = EVAL_DIR / "heldout.jsonl"
 REAL_CALLS_FILE = EVAL_DIR / "real_calls.jsonl"
 SAMPLES_SEEDS_FILE = EVAL_DIR / "samples_seeds.jsonl"
+REAL_CALLS_2_FILE = EVAL_DIR / "real_calls_2.jsonl"
 DIALOGUES_FILE = EVAL_DIR / "dialogues.jsonl"
 CORPORA_DIR = EVAL_DIR / "corpora"
 QUARTERS = tuple(sorted(set(SOURCE_QUARTERS.values())))
@@ -186,7 +187,22 @@ SAMPLES_SEEDS_SET = CorpusQuestionSet(
     CORPORA_DIR / "samples_seeds.json",
     CorpusMinimums(total=20, unanswerable_share=0.15, languages=(("en", 6), ("zh", 6)), calls_asked=8),
 )
-CORPUS_SETS = (REAL_CALLS_SET, SAMPLES_SEEDS_SET)
+# The fresh blind set for issue 15's final run: written from the transcripts after the understanding
+# changes, over calls real_calls.jsonl does not ask about, before the system answered it.
+REAL_CALLS_2_SET = CorpusQuestionSet(
+    REAL_CALLS_2_FILE,
+    "b",
+    CORPORA_DIR / "real60.json",
+    CorpusMinimums(
+        total=60,
+        unanswerable_share=0.15,
+        languages=(("en", 40), ("zh", 4)),
+        calls_asked=15,
+        cross_quarter=3,
+        who_asked=3,
+    ),
+)
+CORPUS_SETS = (REAL_CALLS_SET, SAMPLES_SEEDS_SET, REAL_CALLS_2_SET)
 
 
 @dataclass(frozen=True)
