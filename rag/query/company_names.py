@@ -72,6 +72,10 @@ def generated_company_aliases(
             tail_less.pop()
         if tail_less != words:
             offer(" ".join(tail_less), company, False)
+        if len(tail_less) >= 3 and "." not in tail_less[1]:
+            offer(
+                " ".join(tail_less[:2]), company, False
+            )  # "Charles River", "Extra Space", "Royal Caribbean"
         if "-" in company:
             offer(company.replace("-", " "), company, False)
         first = re.split(r"[\s\-]", company.strip())[0].strip("!.,")

@@ -20,7 +20,7 @@ from rag.query.company_names import generated_company_aliases, written_as
 from rag.text.cedict import english_of
 from rag.text.glossary import company_aliases, company_key
 from rag.text.language import CJK_RUN, language_of
-from rag.text.names import AliasIndex, AliasMatch, name_key, non_overlapping
+from rag.text.names import AliasIndex, AliasMatch, is_latin_alias, name_key, non_overlapping
 from rag.text.quarters import (
     QuarterMention,
     mask_periods,
@@ -161,7 +161,9 @@ class Vocabulary:
         pairs.sort(key=lambda pair: len(pair[0]), reverse=True)
         self._index: AliasIndex[tuple[str, object]] = AliasIndex(pairs)
         self._known_company_keys = {name_key(a) for aliases in company_aliases().values() for a in aliases}
-        self._known_company_keys |= {name_key(a.alias) for a in derived}
+        self._known_company_keys |= {name_key(a.alias) for a in derived} | {
+            name_key(c) for c in self.companies
+        }
 
     def read(self, question: str) -> Mentions:
         return Mentions(
@@ -173,7 +175,10 @@ class Vocabulary:
         )
 
     def _written_right(self, text: str, match: AliasMatch[Any]) -> bool:
-        """A ticker or one-word short name counts only as written ("CL", "Discover", not "discover")."""
+        """A ticker or one-word short name counts only as written ("CL", "Discover", not "discover"),
+        and a one-word Latin name of a person only capitalised: "grow" is no Lisa Grow, "hill" no Hill."""
+        if match.value[0] == PERSON and is_latin_alias(match.alias) and " " not in match.alias.strip():
+            return text[match.start].isupper()
         derived = self._exact_case.get(match.alias.casefold())
         return (
             derived is None or match.value[0] != COMPANY or written_as(text, match.start, match.end, derived)
@@ -300,22 +305,40 @@ def primary_speakers(question: str, people: list[Person]) -> list[Person]:
     return people
 
 
-def unknown_cjk_people(topic_text: str) -> list[str]:
-    """Chinese person names (jieba tags them nr) left in a question whose known names were masked."""
+def cjk_name_runs(topic_text: str) -> list[tuple[str, int]]:
+    """Runs of words jieba tags as person names (nr), with where each ends: people, but as often
+    companies and places transliterated ("斯凯奇", "诺福克")."""
     if not CJK_RUN.search(topic_text):
         return []
-    names: list[str] = []
-    current = ""
+    runs: list[tuple[str, int]] = []
+    current, end, position = "", 0, 0
     for word, flag in segmenter().tagged(topic_text):
+        position += len(word)
         if flag == "nr":
-            current += word
+            current, end = current + word, position
             continue
         if len(current) >= 2:
-            names.append(current)
+            runs.append((current, end))
         current = ""
     if len(current) >= 2:
-        names.append(current)
-    return names
+        runs.append((current, end))
+    return runs
+
+
+def unknown_cjk_people(topic_text: str, runs: list[tuple[str, int]] | None = None) -> list[str]:
+    """Chinese person names left in a question whose known names were masked, that the question has
+    speak ("张三说了什么", "李四问了…"): a name-like word with no speech after it is as often a company
+    ("诺福克南方铁路", "斯凯奇") and stays a topic word."""
+    runs = cjk_name_runs(topic_text) if runs is None else runs
+    return [name for name, end in runs if _SPEECH_AFTER.match(topic_text, end)]
+
+
+# what a speaker does, soon after the name: "说", "在电话会上表示", "对 Meta 采购 GPU 说了什么", "问了";
+# a role right after the name makes it a company ("金佰利 CEO 说")
+_SPEECH_AFTER = re.compile(
+    r"(?!\s*(?:的\s*)?(?:CEO|CFO|COO|首席|总裁|董事长|管理层|高管))"
+    r"[^，。,?？!！]{0,24}?(?:说|表示|提到|谈到|谈及|谈论|认为|指出|问|提问|询问|回答|解释|透露|强调|介绍|评论|讲|宣布)"
+)
 
 
 def quarters_asked(mentions: Mentions, known: list[str]) -> tuple[list[str], bool]:
@@ -400,11 +423,11 @@ def understand(
     speakers_here = vocabulary.speakers
     mentioned = vocabulary.companies_named(mentions)
     topic_text = vocabulary.topic_text(mentions)
-    cjk_names = unknown_cjk_people(topic_text)
+    runs = cjk_name_runs(topic_text)
     # "高露洁" is no person but Colgate: a Chinese name the dictionary ties to a corpus company
-    chinese_companies = companies_in_chinese(cjk_names, vocabulary) if cjk_names else {}
+    chinese_companies = companies_in_chinese([name for name, _ in runs], vocabulary) if runs else {}
     mentioned += [c for found in chinese_companies.values() for c in found if c not in mentioned]
-    cjk_names = [n for n in cjk_names if n not in chinese_companies]
+    cjk_names = [n for n in unknown_cjk_people(topic_text, runs) if n not in chinese_companies]
     in_corpus = [c for c in mentioned if c in vocabulary.companies]
     filtered = (vocabulary.resolve_company(company),) if company else ()
     # "the CFO" is the CFO of the company asked about (the filter, or the one named), else each CFO

@@ -52,6 +52,7 @@ def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
     checked against Chinese passages, so they are not key terms."""
     lowered = question.lower().replace("-", " ")  # "foreign-exchange" is the glossary's "foreign exchange"
     terms: list[Term] = []
+    names: list[tuple[int, int, str]] = []  # name-like words: (start, end, word)
     taken: list[tuple[int, int]] = []
     for m in glossary_phrases().finditer(lowered):
         phrase = m.group(0)
@@ -69,8 +70,22 @@ def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
         if singular in glossary():
             terms.append(Term(word, (word, *glossary()[singular]), specific=word != word.lower()))
         elif _is_specific(word) and m.start() > 0:
-            terms.append(Term(word, (word,), specific=True))
-    return terms
+            names.append((m.start(), m.start() + len(word), word))
+    return terms + [Term(text, (text,), specific=True) for text in _name_phrases(question, names)]
+
+
+def _name_phrases(question: str, names: list[tuple[int, int, str]]) -> list[str]:
+    """Name-like words, those next to each other as one name: "Union Pacific" is one company, and a
+    corpus that mentions a union and the Pacific does not mention it."""
+    phrases: list[str] = []
+    end = -1
+    for start, stop, word in names:
+        if phrases and question[end:start] == " ":
+            phrases[-1] += " " + word
+        else:
+            phrases.append(word)
+        end = stop
+    return phrases
 
 
 # jieba part-of-speech flags of topic words: nouns, proper nouns, verbal nouns, foreign words
