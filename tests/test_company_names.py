@@ -80,3 +80,30 @@ def test_a_figures_quarter_points_to_its_call_and_the_one_before_unless_a_call_i
     assert guided == (["2021Q3"], False)
     assert quarters_asked(words.read("What did they say on the Q4 2021 call?"), known) == ([], False)
     assert quarters_asked(words.read("What was said about Q2 2021 on the Q3 2021 call?"), known)[0] == known
+
+
+def test_a_given_name_and_a_surname_together_are_one_name_not_two_people() -> None:
+    directory = SpeakerDirectory(
+        people=[
+            Person(name="Tom Wadewitz", role="Analyst", firm="UBS"),
+            Person(name="James Thomas Hill", role="CEO", company="Vulcan Materials"),
+            Person(name="Larry Biegelsen", role="Analyst", firm="Wells Fargo"),
+            Person(name="Taryn Miller", role="Investor Relations", company="Kimberly-Clark"),
+        ]
+    )
+    speakers = [p.name for p in directory.people]
+    words = Vocabulary(directory, ["Vulcan Materials", "Kimberly-Clark"], speakers=speakers, quarters=[])
+    assert [p.name for p in words.people_named(words.read("What did Tom Hill say about diesel?"))] == [
+        "James Thomas Hill"
+    ]
+    assert words.people_named(words.read("How much was paid for the Larry H. Miller dealerships?")) == []
+    assert words.people_named(words.read("How much did revenue grow?")) == []  # no "Grow" here
+
+
+def test_a_company_or_name_that_never_speaks_is_refused_but_an_ambiguous_first_name_is_not() -> None:
+    words = Vocabulary(PEOPLE, CORPUS, speakers=["Noel Wallace"], quarters=["2021Q3"], tickers=TICKERS)
+    assert understand("What did Verizon say about 5G growth?", words).unknown_people == ("Verizon",)
+    assert understand("What did Noel say about Mexico?", words).unknown_people == ()
+    assert understand("What does Corning expect for 2022?", words).unknown_people == ()
+    assert understand("诺福克南方铁路第三季度的总收入是多少?", words).unknown_people == ()
+    assert understand("张三说了什么?", words).unknown_people == ("张三",)

@@ -18,7 +18,7 @@ from typing import Any, cast
 from rag.errors import InvalidQuestion, UnknownCompany, UnknownQuarter
 from rag.query.company_names import generated_company_aliases, written_as
 from rag.text.cedict import english_of
-from rag.text.glossary import company_aliases, company_key
+from rag.text.glossary import common_english, company_aliases, company_key, is_glossary_word
 from rag.text.language import CJK_RUN, language_of
 from rag.text.names import AliasIndex, AliasMatch, is_latin_alias, name_key, non_overlapping
 from rag.text.quarters import (
@@ -31,6 +31,7 @@ from rag.text.quarters import (
 )
 from rag.text.segmenter import segmenter
 from rag.text.terms import Term, key_terms
+from rag.transcripts.aliases import same_given_name
 from rag.transcripts.speakers import Person, SpeakerDirectory
 
 WHO_ASKED = re.compile(
@@ -45,7 +46,8 @@ _ASKS_FOR_A_NUMBER = re.compile(
     re.I,
 )
 _UNKNOWN_LATIN_SPEAKER = re.compile(
-    r"\b(?:did|does|has|had|was|is|from|by|according to)\s+(?P<name>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)"
+    r"\b(?:did|does|has|had|was|is|from|by|according to)\s+"
+    r"(?P<name>[A-Z][a-z]+(?:\s+(?:[A-Z]\.\s*)*[A-Z][a-z]+)*)"
     r"(?:'s)?\s+(?:say|said|talk|mention|think|comment|ask|discuss|describe|explain|note|expect|view|remark|answer)",
 )
 _UNKNOWN_CJK_SPEAKER = re.compile(r"(?P<name>[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8})")
@@ -157,6 +159,7 @@ class Vocabulary:
             if a.alias.casefold() not in listed
         ]
         self._exact_case = {a.alias.casefold(): a for a in derived if a.exact_case}
+        self._name_parts = {w.casefold() for w in person_words}
         pairs += [(a.alias, (COMPANY, a.company)) for a in derived]
         pairs.sort(key=lambda pair: len(pair[0]), reverse=True)
         self._index: AliasIndex[tuple[str, object]] = AliasIndex(pairs)
@@ -166,9 +169,10 @@ class Vocabulary:
         }
 
     def read(self, question: str) -> Mentions:
+        found = [m for m in self._index.matches(question) if self._written_right(question, m)]
         return Mentions(
             text=question,
-            aliases=tuple(m for m in self._index.matches(question) if self._written_right(question, m)),
+            aliases=tuple(_one_name_per_person(question, found)),
             quarters=tuple(quarter_mentions(question)),
             years=frozenset(years_named(question)),
             year_range=tuple(year_range(question)),
@@ -246,6 +250,8 @@ class Vocabulary:
             n
             for n in names
             if self.directory.get(n) is None
+            and (" " in n or (n.lower() not in common_english() and not is_glossary_word(n)))
+            and n.casefold() not in self._name_parts  # an ambiguous "Noel" is someone, just not one
             and name_key(n) not in self._known_company_keys
             and not self.people_named(self.read(n))
         ]
@@ -273,6 +279,30 @@ class Vocabulary:
         for match in reversed(spans):
             masked = masked[: match.start] + " " + masked[match.end :]
         return masked
+
+
+_BETWEEN_NAME_PARTS = re.compile(r"\s+(?:[A-Z]\.\s*)*")  # "Larry H. Miller": a space and initials
+
+
+def _one_name_per_person(text: str, found: list[AliasMatch[Any]]) -> list[AliasMatch[Any]]:
+    """A given name and a surname written together are one name ("Tom Hill", "Larry H. Miller"), not
+    two people who each answer to one part: the surname's person when the given name is one of theirs
+    (Tom = Thomas, James Thomas Hill's middle name), else nobody (the Larry H. Miller dealerships)."""
+    people = [m for m in found if m.value[0] == PERSON and " " not in m.alias.strip()]
+    dropped: set[int] = set()
+    merged: list[AliasMatch[Any]] = []
+    for first, last in zip(people, people[1:], strict=False):
+        gap = _BETWEEN_NAME_PARTS.fullmatch(text, first.end, last.start)
+        if gap is None or first.value[1] == last.value[1]:
+            continue
+        dropped |= {id(first), id(last)}
+        person = cast(Person, last.value[1])
+        if any(same_given_name(first.alias, part) for part in person.name.replace(".", " ").split()[:-1]):
+            merged.append(
+                AliasMatch(first.start, last.end, text[first.start : last.end], last.value, last.order)
+            )
+    kept = [m for m in found if id(m) not in dropped]
+    return sorted(kept + merged, key=lambda m: (m.start, m.end, m.order))
 
 
 def _company_names(known: Sequence[str]) -> dict[str, tuple[str, ...]]:
