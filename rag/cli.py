@@ -160,18 +160,40 @@ def _cmd_users(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+    import tempfile
+
     from rag.evaluation.runner import run_eval_command
 
     if settings.uses_library:  # the questions are about the shipped calls, whatever the library holds
         settings = settings.for_shipped_corpus()
-    return run_eval_command(
-        settings,
-        mode=args.mode,
-        json_path=args.json,
-        gates=args.gates,
-        questions_file=args.questions,
-        corpus=args.corpus,
-    )
+    if not args.without_hand_knowledge:
+        return run_eval_command(
+            settings,
+            mode=args.mode,
+            json_path=args.json,
+            gates=args.gates,
+            questions_file=args.questions,
+            corpus=args.corpus,
+        )
+    from rag.evaluation.knowledge import format_comparison, run_without_hand_knowledge
+
+    with tempfile.TemporaryDirectory(prefix="rag-eval-") as scratch:
+        json_path = args.json or str(Path(scratch) / "eval.json")
+        code = run_eval_command(
+            settings,
+            mode=args.mode,
+            json_path=json_path,
+            gates=args.gates,
+            questions_file=args.questions,
+            corpus=args.corpus,
+        )
+        with_knowledge = json.loads(Path(json_path).read_text(encoding="utf-8"))["default"]["summary"]
+    passed = ["--mode", args.mode]
+    passed += ["--questions", args.questions] if args.questions else []
+    passed += ["--corpus", args.corpus] if args.corpus else []
+    print(format_comparison(with_knowledge, run_without_hand_knowledge(passed)))
+    return code
 
 
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -380,6 +402,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 1 when a metric misses eval/gates.json; only with the default eval/questions.jsonl, "
         "which the gates were set on (refused with another --questions)",
+    )
+    evaluate.add_argument(
+        "--without-hand-knowledge",
+        action="store_true",
+        help="also run with rag/data/glossary.json and speakers.json emptied and print the change: what "
+        "the hand-kept vocabulary carries",
     )
     evaluate.set_defaults(run=_cmd_eval)
     return parser

@@ -26,7 +26,8 @@ from rag.evaluation.corpus_spec import CorpusSpec, SpecCall
 from rag.indexing.build import build_index
 from rag.indexing.embedding.embedders import Embedder, load_embedder
 from rag.indexing.store import model_name, staleness
-from rag.settings import PROJECT_ROOT, Settings, cache_root
+from rag.settings import DATA_DIR, PROJECT_ROOT, Settings, cache_root
+from rag.text.glossary import GLOSSARY_FILE, glossary_file
 from rag.transcripts.detect_layout import detect_layout
 from rag.transcripts.manifest import MANIFEST_NAME, CallInfo
 from rag.transcripts.read import read_transcript
@@ -70,8 +71,19 @@ class EvalCorpus:
     chunks: int
 
 
-def corpus_folder(spec: CorpusSpec, cache: Path | None = None) -> Path:
-    return (cache or eval_cache_dir()) / spec.digest()[:16]
+def corpus_folder(spec: CorpusSpec, cache: Path | None = None, settings: Settings | None = None) -> Path:
+    """The spec's corpus in the cache; one per hand-kept vocabulary (glossary and speakers files), so a
+    run without them never overwrites the one with them."""
+    folder = (cache or eval_cache_dir()) / spec.digest()[:16]
+    if settings is None:
+        return folder
+    knowledge = hashlib.sha256(glossary_file().read_bytes() + settings.speakers_file.read_bytes())
+    shipped = hashlib.sha256(GLOSSARY_FILE.read_bytes() + DATA_DIR.joinpath("speakers.json").read_bytes())
+    return (
+        folder
+        if knowledge.digest() == shipped.digest()
+        else folder.with_name(f"{folder.name}-{knowledge.hexdigest()[:8]}")
+    )
 
 
 def corpus_settings(settings: Settings, folder: Path) -> Settings:
@@ -132,7 +144,7 @@ def prepare_corpus(
 ) -> EvalCorpus:
     """The spec's corpus and index in the cache, built now or reused (module docstring)."""
     started = time.perf_counter()
-    folder = corpus_folder(spec, cache)
+    folder = corpus_folder(spec, cache, settings)
     eval_settings = corpus_settings(settings, folder)
     digest = code_digest()
     if reusable(folder, eval_settings, digest):

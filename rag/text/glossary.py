@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from rag.settings import DATA_DIR
 
@@ -15,16 +17,22 @@ COMMON_ENGLISH_FILE = DATA_DIR / "english_common.txt"
 COMPANIES_FILE = DATA_DIR / "companies.json"
 
 
+def glossary_file() -> Path:
+    """rag/data/glossary.json, or the file RAG_GLOSSARY_FILE names (`rag eval --without-hand-knowledge`
+    points it at an empty one, to show what the hand-kept terms carry)."""
+    return Path(os.environ.get("RAG_GLOSSARY_FILE") or GLOSSARY_FILE)
+
+
 @lru_cache(maxsize=1)
 def glossary() -> dict[str, tuple[str, ...]]:
     """English key (lower case) → its Chinese renderings and English synonyms."""
-    terms = json.loads(GLOSSARY_FILE.read_text(encoding="utf-8"))["terms"]
+    terms = json.loads(glossary_file().read_text(encoding="utf-8"))["terms"]
     return {k.lower(): tuple(v) for k, v in terms.items()}
 
 
 def glossary_digest() -> str:
     """A short hash of the glossary file: an index cut with another glossary is stale."""
-    return hashlib.sha256(GLOSSARY_FILE.read_bytes()).hexdigest()[:12]
+    return hashlib.sha256(glossary_file().read_bytes()).hexdigest()[:12]
 
 
 @lru_cache(maxsize=1)
@@ -42,6 +50,8 @@ def glossary_phrases() -> re.Pattern[str]:
     """Every glossary phrase as whole words, longest first so "capital expenditures" beats "capital"
     (one compiled pattern: a pattern per phrase cost ~1 ms a question)."""
     phrases = sorted(glossary(), key=len, reverse=True)
+    if not phrases:
+        return re.compile(r"(?!)")  # an empty glossary matches nothing (not the empty string everywhere)
     return re.compile(rf"(?<![a-z])(?:{'|'.join(re.escape(p) for p in phrases)})(?![a-z])")
 
 
