@@ -98,6 +98,9 @@ class QuoteSettings:
     specific_term_weight: float = 3.0
     term_weight: float = 2.0
     bigram_weight: float = 0.5  # per Chinese character bigram shared with the question
+    # per English content word (first five letters) shared with the question's topic: English calls'
+    # sentences have no Chinese bigrams, and most of a question's words are not glossary terms
+    word_weight: float = 1.0
     number_weight: float = 1.0  # per number of the question the sentence repeats
     figure_bonus: float = 2.0  # a sentence stating a figure, when the question asks for one
     question_bonus: float = 0.5  # an analyst's turn is quoted by its questions, not its pleasantries

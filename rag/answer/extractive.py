@@ -15,6 +15,7 @@ from rag.chunks import Chunk
 from rag.query.retrieve import Hit
 from rag.query.understand import SearchRequest
 from rag.settings import QuoteSettings
+from rag.text.glossary import common_english
 from rag.text.language import CJK, is_chinese
 from rag.text.numbers import claims, states_a_multiple
 from rag.text.sentences import is_content_free, split_sentences
@@ -31,10 +32,22 @@ def _bigrams(text: str) -> set[str]:
     return {cjk[i : i + 2] for i in range(len(cjk) - 1)}
 
 
+_LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
+_STEM = 5  # "repurchasing" and "repurchase", "vaccinated" and "vaccination" share their first five letters
+
+
+def _stems(text: str) -> frozenset[str]:
+    """The English content words of a text, cut to a crude stem: what a sentence shares with the
+    question beyond glossary terms and names (an English call's passages have no Chinese bigrams)."""
+    common = common_english()
+    return frozenset(w.lower()[:_STEM] for w in _LATIN_WORD.findall(text) if w.lower() not in common)
+
+
 @dataclass(frozen=True)
 class _Sentence:
     text: str
     bigrams: frozenset[str]
+    stems: frozenset[str]
     says_nothing: bool  # "非常感谢。", "Thank you."
     states_figure: bool  # an amount, a share or a multiple ("翻倍")
 
@@ -47,6 +60,7 @@ def _sentences(text: str, pleasantry_units: int) -> tuple[_Sentence, ...]:
         _Sentence(
             s,
             frozenset(_bigrams(s)),
+            _stems(s),
             bool(is_content_free(s, pleasantry_units) or _PLEASANTRY.match(s)),
             any(q.kind in ("currency", "percent") for q in claims(s)) or states_a_multiple(s),
         )
@@ -61,6 +75,7 @@ def _sentence_score(
     numbers: set[str],
     wants_number: bool,
     weights: QuoteSettings,
+    question_stems: frozenset[str] = frozenset(),
 ) -> float:
     score = sum(
         weights.specific_term_weight if t.specific else weights.term_weight
@@ -68,6 +83,7 @@ def _sentence_score(
         if t.found_in(sentence.text)
     )
     score += weights.bigram_weight * len(question_bigrams & sentence.bigrams)
+    score += weights.word_weight * len(question_stems & sentence.stems)
     score += sum(weights.number_weight for n in numbers if n in sentence.text)
     if wants_number and score > 0 and sentence.states_figure:
         score += weights.figure_bonus
@@ -80,13 +96,14 @@ def pick_sentences(chunk: Chunk, request: SearchRequest, weights: QuoteSettings)
     prepared = _sentences(chunk.text, weights.pleasantry_units)
     sentences = [sentence.text for sentence in prepared]
     question_bigrams = _bigrams(question)
+    question_stems = _stems(request.topic_text or question)
     numbers = set(_NUMBER.findall(question)) - {m for m in _NUMBER.findall(question) if len(m) == 4}
     scored = []
     for i, sentence in enumerate(prepared):
         if sentence.says_nothing:
             continue
         score = _sentence_score(
-            sentence, request.terms, question_bigrams, numbers, request.wants_number, weights
+            sentence, request.terms, question_bigrams, numbers, request.wants_number, weights, question_stems
         )
         if chunk.kind == "question" and sentence.text.rstrip('”"').endswith(("?", "？")):
             score += weights.question_bonus
