@@ -110,7 +110,8 @@ def corpus(samples: Path, copies: int, settings: Settings) -> tuple[IndexStore, 
     return store, vectors
 
 
-def questions(store: IndexStore, count: int) -> list[str]:
+def questions(store: IndexStore, count: int) -> list[tuple[str, str]]:
+    """(kind, question): company + quarter, speaker and unfiltered questions in rotation."""
     rng = np.random.default_rng(7)
     speakers = store.speakers
     out = []
@@ -118,30 +119,31 @@ def questions(store: IndexStore, count: int) -> list[str]:
         topic = TOPICS[i % len(TOPICS)]
         chunk = store.chunks[int(rng.integers(len(store.chunks)))]
         if i % 3 == 0:
-            out.append(
-                f"What did {chunk.company} say about {topic} in {chunk.quarter[4:]} {chunk.quarter[:4]}?"
-            )
+            when = f"{chunk.quarter[4:]} {chunk.quarter[:4]}"
+            out.append(("company+quarter", f"What did {chunk.company} say about {topic} in {when}?"))
         elif i % 3 == 1 and speakers:
-            out.append(f"What did {speakers[int(rng.integers(len(speakers)))]} say about {topic}?")
+            name = speakers[int(rng.integers(len(speakers)))]
+            out.append(("speaker", f"What did {name} say about {topic}?"))
         else:
-            out.append(f"What was said about {topic}?")
+            out.append(("unfiltered", f"What was said about {topic}?"))
     return out
 
 
-def timed_asks(engine: QueryEngine, asked: list[str], warmup: int) -> list[float]:
-    for question in asked[:warmup]:
+def timed_asks(engine: QueryEngine, asked: list[tuple[str, str]], warmup: int) -> list[float]:
+    for _, question in asked[:warmup]:
         engine.ask(question, mode="extractive")
     times = []
-    for question in asked:
+    for _, question in asked:
         clock = time.perf_counter()
         engine.ask(question, mode="extractive")
         times.append((time.perf_counter() - clock) * 1000)
     return times
 
 
-def dense_stage(engine: QueryEngine, asked: list[str]) -> list[float]:
+def dense_stage(engine: QueryEngine, asked: list[tuple[str, str]]) -> list[float]:
+    """The seam's search alone (k=50, as hybrid asks for), with each question's filters."""
     store, times = engine.store, []
-    for question in asked:
+    for _, question in asked:
         request = engine.understand(question)
         vector = build_query(engine.embedder, request).vector
         where = row_filter(store, request)
@@ -150,6 +152,12 @@ def dense_stage(engine: QueryEngine, asked: list[str]) -> list[float]:
         store.dense.search(vector, 50, allowed, where)
         times.append((time.perf_counter() - clock) * 1000)
     return times
+
+
+def report(name: str, times: list[float], asked: list[tuple[str, str]]) -> None:
+    print(line(f"  {name}", times))
+    for kind in dict.fromkeys(k for k, _ in asked):
+        print(line(f"    {kind}", [t for t, (k, _) in zip(times, asked, strict=True) if k == kind]))
 
 
 def line(name: str, values: list[float]) -> str:
@@ -188,11 +196,11 @@ def main() -> None:
         milvus_engine = QueryEngine(attach_vector_store(store, settings), embedder, settings)
         asked = questions(store, args.asks)
         print("ask() (extractive, real question embedding), warm:")
-        print(line("  faiss", timed_asks(faiss_engine, asked, args.warmup)))
-        print(line("  milvus-lite", timed_asks(milvus_engine, asked, args.warmup)))
+        report("faiss", timed_asks(faiss_engine, asked, args.warmup), asked)
+        report("milvus-lite", timed_asks(milvus_engine, asked, args.warmup), asked)
         print("dense search alone (filters to rows + search(k=50)):")
-        print(line("  faiss", dense_stage(faiss_engine, asked)))
-        print(line("  milvus-lite", dense_stage(milvus_engine, asked)))
+        report("faiss", dense_stage(faiss_engine, asked), asked)
+        report("milvus-lite", dense_stage(milvus_engine, asked), asked)
         print(json.dumps({"copies": args.copies, "asks": args.asks, "passages": len(store.chunks)}))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
