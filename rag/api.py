@@ -64,7 +64,7 @@ def open_index(settings: Settings, progress: Progress = _progress) -> IndexStore
     """Make the library on first use, finish any interrupted update, build the index when it is missing
     or stale, load it, and search its vectors where settings.vector_store says (a Milvus collection
     that does not match the index is refused)."""
-    return attach_vector_store(open_index_folder(settings, progress), settings)
+    return attach_vector_store(open_index_folder(settings, progress), settings, progress)
 
 
 def open_index_folder(settings: Settings, progress: Progress = _progress) -> IndexStore:

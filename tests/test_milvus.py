@@ -204,3 +204,27 @@ def test_the_vector_store_setting_defaults_to_faiss_and_reads_milvus_forms() -> 
     assert Settings.from_env({}).vector_store == "faiss"
     assert Settings.from_env({"RAG_VECTOR_STORE": "milvus://db:19530"}).vector_store == "milvus://db:19530"
     assert milvus_store.client_uri("milvus://db:19530") == "http://db:19530"
+
+
+def test_rag_index_export_moves_the_shipped_index_and_is_idempotent(
+    engine: QueryEngine, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rag.cli import main
+
+    uri = f"milvus-lite:{tmp_path / 'cli.db'}"
+    rows = len(engine.store.chunks)
+    assert main(["index", "export", "--to", "milvus", "--uri", uri, "--shipped"]) == 0
+    assert f"earnings_rag_shipped on {uri}: {rows} rows ({rows} exported now)" in capsys.readouterr().out
+    assert main(["index", "export", "--to", "milvus", "--uri", uri, "--shipped"]) == 0
+    assert f"({0} exported now)" in capsys.readouterr().out
+    shipped = dataclasses.replace(settings, vector_store=uri)
+    assert isinstance(open_milvus_search(engine.store, shipped), milvus_store.MilvusSearch)
+
+
+def test_rag_index_export_without_a_milvus_target_says_how_to_name_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from rag.cli import main
+
+    assert main(["index", "export", "--to", "milvus"]) == 2
+    assert "--uri milvus://HOST:PORT" in capsys.readouterr().err

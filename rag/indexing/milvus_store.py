@@ -169,11 +169,16 @@ def open_milvus_search(store: IndexStore, settings: Settings) -> MilvusSearch:
     return MilvusSearch(client, name, store.vectors.dimension, rows)
 
 
-def attach_vector_store(store: IndexStore, settings: Settings) -> IndexStore:
+def attach_vector_store(
+    store: IndexStore, settings: Settings, progress: Progress | None = None
+) -> IndexStore:
     """`store` searching its dense vectors where settings.vector_store says (unchanged for faiss)."""
     if settings.vector_store == "faiss":
         return store
-    return replace(store, dense_backend=open_milvus_search(store, settings))
+    search = open_milvus_search(store, settings)
+    if progress is not None:
+        progress(f"Dense search on {settings.vector_store} ({search.collection}, {search.count:,} rows)")
+    return replace(store, dense_backend=search)
 
 
 @dataclass(frozen=True)
