@@ -22,10 +22,10 @@ $(RUN_STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e . torch==2.13.0
 	touch $(RUN_STAMP)
 
-# The test tools: pytest and friends, Debian's chromium for the browser tests, and llama-cpp-python
+# The test tools: pytest and friends, pymilvus with milvus-lite (tests/test_milvus.py), Debian's chromium for the browser tests, and llama-cpp-python
 # (built once into a wheel cache, most of a fresh setup's time) for the real LLM-server tests.
 $(TEST_STAMP): $(RUN_STAMP) pyproject.toml scripts/install_browser.sh scripts/llm_server.sh
-	$(PY) -m pip install --quiet -e '.[dev]' torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev,milvus]' torch==2.13.0
 	bash scripts/install_browser.sh
 	bash scripts/llm_server.sh install
 	touch $(TEST_STAMP)

@@ -20,6 +20,7 @@ from rag.indexing.build import build_index
 from rag.indexing.embedding.embedders import Embedder, load_embedder
 from rag.indexing.journal import recover
 from rag.indexing.library import prepare_library
+from rag.indexing.milvus_store import attach_vector_store
 from rag.indexing.store import IndexStore, index_version, load_index, staleness
 from rag.query.retrieve import Hit, build_query, languages_in_scope, search
 from rag.query.understand import SearchRequest, Vocabulary, check_question, understand, within_languages
@@ -63,7 +64,13 @@ class _Loaded:
 
 def open_index(settings: Settings, progress: Progress = _progress) -> IndexStore:
     """Make the library on first use, finish any interrupted update, build the index when it is missing
-    or stale, and load it."""
+    or stale, load it, and search its vectors where settings.vector_store says (a Milvus collection
+    that does not match the index is refused)."""
+    return attach_vector_store(open_index_folder(settings, progress), settings, progress)
+
+
+def open_index_folder(settings: Settings, progress: Progress = _progress) -> IndexStore:
+    """`open_index` on the index folder alone: its FAISS index, whatever settings.vector_store says."""
     prepare_library(settings, progress)
     for line in recover(settings.transcripts_dir, settings.index_dir):
         progress(f"Recovery: {line}")

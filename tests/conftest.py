@@ -19,7 +19,14 @@ import pytest
 from rag.api import QueryEngine
 from rag.settings import APP_NAME, Settings
 
-_CORPUS_VARIABLES = ("RAG_DATA_DIR", "RAG_TRANSCRIPTS_DIR", "RAG_INDEX_DIR", "RAG_UI_AUTH", "XDG_DATA_HOME")
+_CORPUS_VARIABLES = (
+    "RAG_DATA_DIR",
+    "RAG_TRANSCRIPTS_DIR",
+    "RAG_INDEX_DIR",
+    "RAG_UI_AUTH",
+    "RAG_VECTOR_STORE",
+    "XDG_DATA_HOME",
+)
 _SCRATCH = pytest.StashKey[tuple[Path, dict[str, str | None]]]()
 
 

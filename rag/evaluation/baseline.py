@@ -70,7 +70,7 @@ def run_plain_dense(
     if answerable:
         vectors = embedder.embed([q.question for q in answerable], is_query=True)
         for question, vector in zip(answerable, vectors, strict=True):
-            _, ids = store.vectors.search(vector, top_k)
+            _, ids = store.dense.search(vector, top_k, None, None)
             found = [store.chunks[int(i)] for i in ids]
             ranks[question.id] = next(
                 (rank for rank, c in enumerate(found, start=1) if question.holds_evidence(c.source, c.text)),

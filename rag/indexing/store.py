@@ -24,6 +24,7 @@ from rag.errors import IndexUnavailable
 from rag.indexing.embedding.materialize import default_model_name
 from rag.indexing.lexical import LexicalIndex, lexical_identity
 from rag.indexing.vector_index import VectorIndex
+from rag.indexing.vector_store import DenseSearch, FaissSearch, RowFilter
 from rag.settings import DEFAULT_E5_MODEL, Settings
 from rag.transcripts.manifest import CallInfo, load_manifest, sources_hash
 from rag.transcripts.speakers import SpeakerDirectory
@@ -51,6 +52,8 @@ class IndexStore:
     manifest: dict[str, Any]
     directory: SpeakerDirectory
     rows_by: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    # another engine over the same rows (a Milvus collection, rag.indexing.milvus_store); None: FAISS
+    dense_backend: DenseSearch | None = None
 
     def __post_init__(self) -> None:
         lookups: dict[str, dict[str, list[int]]] = {
@@ -75,6 +78,21 @@ class IndexStore:
         }
         named = {c.speaker for c in self.chunks if c.attributed}
         self._speakers = [p.name for p in self.directory.people if p.name in named]
+
+    @property
+    def dense(self) -> DenseSearch:
+        """The vector engine retrieval searches: the Milvus collection when one is attached, else FAISS."""
+        return self.dense_backend if self.dense_backend is not None else FaissSearch(self.vectors)
+
+    def rows_matching(self, where: RowFilter) -> np.ndarray:
+        """The sorted row ids `where` allows (every field's values united, the fields intersected)."""
+        allowed: np.ndarray | None = None
+        for name, values in where.fields().items():
+            lookup = self.rows_by[name]
+            arrays = [lookup[v] for v in values if v in lookup]
+            rows = np.unique(np.concatenate(arrays)) if arrays else np.empty(0, dtype=np.int64)
+            allowed = rows if allowed is None else np.intersect1d(allowed, rows, assume_unique=True)
+        return np.arange(len(self.chunks), dtype=np.int64) if allowed is None else allowed.astype(np.int64)
 
     @property
     def quarters(self) -> list[str]:

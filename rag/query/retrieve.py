@@ -22,6 +22,7 @@ import numpy as np
 from rag.chunks import Chunk, management_label
 from rag.indexing.embedding.embedders import Embedder
 from rag.indexing.store import IndexStore
+from rag.indexing.vector_store import RowFilter
 from rag.query.figures import figure_for_years
 from rag.query.understand import SearchRequest
 from rag.settings import RankingSettings, Settings
@@ -44,34 +45,29 @@ class Query:
     language: str  # "zh" | "en"
 
 
-def _union(lookup: dict[str, np.ndarray], values: list[str]) -> np.ndarray:
-    arrays = [lookup[v] for v in values if v in lookup]
-    return np.unique(np.concatenate(arrays)) if arrays else np.empty(0, dtype=np.int64)
+def row_filter(
+    store: IndexStore, request: SearchRequest, quarters: tuple[str, ...] | None = None
+) -> RowFilter | None:
+    """The request's filters as field values; None when nothing is filtered."""
+    quarters = request.quarters if quarters is None else quarters
+    speakers = list(request.speakers)
+    if speakers and request.include_management:
+        speakers += [management_label(c) for c in store.companies]
+    where = RowFilter(
+        speakers=tuple(speakers),
+        quarters=tuple(quarters),
+        companies=tuple(request.companies),
+        kinds=("question",) if request.asks_who_asked else (),
+    )
+    return where if where.fields() else None
 
 
 def allowed_rows(
     store: IndexStore, request: SearchRequest, quarters: tuple[str, ...] | None = None
 ) -> np.ndarray | None:
     """Row ids the filters allow, sorted; None when nothing is filtered."""
-    quarters = request.quarters if quarters is None else quarters
-    selections: list[np.ndarray] = []
-    if request.speakers:
-        speakers = list(request.speakers)
-        if request.include_management:
-            speakers += [management_label(c) for c in store.companies]
-        selections.append(_union(store.rows_by["speaker"], speakers))
-    if quarters:
-        selections.append(_union(store.rows_by["quarter"], list(quarters)))
-    if request.companies:
-        selections.append(_union(store.rows_by["company"], list(request.companies)))
-    if request.asks_who_asked:
-        selections.append(store.rows_by["kind"].get("question", np.empty(0, dtype=np.int64)))
-    if not selections:
-        return None
-    allowed = selections[0]
-    for other in selections[1:]:
-        allowed = np.intersect1d(allowed, other, assume_unique=True)
-    return allowed.astype(np.int64)
+    where = row_filter(store, request, quarters)
+    return None if where is None else store.rows_matching(where)
 
 
 def languages_in_scope(store: IndexStore, request: SearchRequest) -> set[str]:
@@ -85,11 +81,16 @@ def languages_in_scope(store: IndexStore, request: SearchRequest) -> set[str]:
 
 
 def dense_ranking(
-    store: IndexStore, query_vector: np.ndarray, k: int, allowed: np.ndarray | None
+    store: IndexStore,
+    query_vector: np.ndarray,
+    k: int,
+    allowed: np.ndarray | None,
+    where: RowFilter | None = None,
 ) -> list[tuple[int, float]]:
+    """The vector engine's top k; `where`, when given, is the filter that allowed `allowed`."""
     if allowed is not None and allowed.size == 0:
         return []
-    scores, ids = store.vectors.search(query_vector, k, allowed)
+    scores, ids = store.dense.search(query_vector, k, allowed, where)
     return [(int(i), float(s)) for s, i in zip(scores, ids, strict=True)]
 
 
@@ -117,9 +118,17 @@ def fuse(
 
 
 def rank(
-    store: IndexStore, query: Query, k: int, allowed: np.ndarray | None, mode: str, ranking: RankingSettings
+    store: IndexStore,
+    query: Query,
+    k: int,
+    allowed: np.ndarray | None,
+    mode: str,
+    ranking: RankingSettings,
+    where: RowFilter | None = None,
 ) -> list[Hit]:
-    dense = dense_ranking(store, query.vector, max(k, ranking.candidates) if mode == "hybrid" else k, allowed)
+    """The top k among `allowed` (the rows `where` allows, when it is given) in one retrieval mode."""
+    depth = max(k, ranking.candidates) if mode == "hybrid" else k
+    dense = dense_ranking(store, query.vector, depth, allowed, where)
     if mode == "dense":
         ranked = dense
     elif mode == "bm25":
@@ -139,14 +148,22 @@ def retrieve(
     store: IndexStore, query: Query, request: SearchRequest, top_k: int, settings: Settings
 ) -> list[Hit]:
     """Best passages first; a question comparing quarters gets evidence from each, in time order."""
-    mode, ranking = settings.retrieval, settings.ranking
     if request.compares_quarters and len(request.quarters) > 1:
         per_quarter = max(2, -(-top_k // len(request.quarters)))
         hits: list[Hit] = []
         for quarter in sorted(request.quarters):
-            hits += rank(store, query, per_quarter, allowed_rows(store, request, (quarter,)), mode, ranking)
+            hits += _rank_filtered(
+                store, query, per_quarter, row_filter(store, request, (quarter,)), settings
+            )
         return hits
-    return rank(store, query, top_k, allowed_rows(store, request), mode, ranking)
+    return _rank_filtered(store, query, top_k, row_filter(store, request), settings)
+
+
+def _rank_filtered(
+    store: IndexStore, query: Query, k: int, where: RowFilter | None, settings: Settings
+) -> list[Hit]:
+    allowed = None if where is None else store.rows_matching(where)
+    return rank(store, query, k, allowed, settings.retrieval, settings.ranking, where)
 
 
 def build_query(embedder: Embedder, request: SearchRequest) -> Query:
