@@ -26,6 +26,7 @@ CORPUS_SETS = {
     checker.REAL_CALLS_SET: "real_calls",
     checker.SAMPLES_SEEDS_SET: "samples_seeds",
     checker.REAL_CALLS_2_SET: "real_calls_2",
+    checker.REAL_CALLS_3_SET: "real_calls_3",
 }
 
 

@@ -57,6 +57,7 @@ HELDOUT_FILE = EVAL_DIR / "heldout.jsonl"
 REAL_CALLS_FILE = EVAL_DIR / "real_calls.jsonl"
 SAMPLES_SEEDS_FILE = EVAL_DIR / "samples_seeds.jsonl"
 REAL_CALLS_2_FILE = EVAL_DIR / "real_calls_2.jsonl"
+REAL_CALLS_3_FILE = EVAL_DIR / "real_calls_3.jsonl"
 DIALOGUES_FILE = EVAL_DIR / "dialogues.jsonl"
 CORPORA_DIR = EVAL_DIR / "corpora"
 QUARTERS = tuple(sorted(set(SOURCE_QUARTERS.values())))
@@ -202,7 +203,23 @@ REAL_CALLS_2_SET = CorpusQuestionSet(
         who_asked=3,
     ),
 )
-CORPUS_SETS = (REAL_CALLS_SET, SAMPLES_SEEDS_SET, REAL_CALLS_2_SET)
+# The fresh blind set for the final run of issue 15's second round: written from the transcripts after its last
+# change to understanding, over calls neither earlier real-calls set asks about, before the system answered it.
+# Those calls hold no two calls of one company, so it has no cross-quarter questions.
+REAL_CALLS_3_SET = CorpusQuestionSet(
+    REAL_CALLS_3_FILE,
+    "c",
+    CORPORA_DIR / "real60.json",
+    CorpusMinimums(
+        total=60,
+        unanswerable_share=0.15,
+        languages=(("en", 40), ("zh", 4)),
+        calls_asked=15,
+        cross_quarter=0,
+        who_asked=3,
+    ),
+)
+CORPUS_SETS = (REAL_CALLS_SET, SAMPLES_SEEDS_SET, REAL_CALLS_2_SET, REAL_CALLS_3_SET)
 
 
 @dataclass(frozen=True)
