@@ -19,7 +19,7 @@ from rag.errors import IndexUnavailable, RagError, TranscriptError
 from rag.indexing.build import build_index
 from rag.indexing.journal import journal_path, recover
 from rag.indexing.store import load_index, load_vectors, model_name, staleness
-from rag.indexing.updates import add_transcript, list_calls, remove_call
+from rag.indexing.updates import add_transcript, format_call_list, list_calls, remove_call
 from rag.settings import Settings
 from tests.samples import SAMPLES
 
@@ -200,6 +200,20 @@ def test_removing_a_call_keeps_the_other_calls_vectors(settings, embedder, files
     assert _answer_sources(settings, embedder, "How did robotics revenue grow?") == {"globex-2025q1.en.txt"}
     remove_call(settings, file="globex.md", embedder=lambda: embedder, progress=lambda _: None)
     assert list_calls(settings) == [] and not settings.index_dir.exists()
+
+
+def test_the_call_list_filters_by_company_and_quarter_and_ends_with_a_summary(settings, embedder, files):
+    _add(files["acme"], settings, embedder)
+    _add(files["globex"], settings, embedder)
+    assert [s.call.company for s in list_calls(settings, company="ACME")] == ["Acme"]
+    assert [s.call.quarter for s in list_calls(settings, quarter="Q1 2025")] == ["2025Q1"]
+    assert [s.call.quarter for s in list_calls(settings, quarter="2024")] == ["2024Q3"]
+    assert list_calls(settings, company="acme", quarter="2025Q1") == []
+    with pytest.raises(RagError, match="no call of company 'Acmee' in the corpus; closest: Acme"):
+        list_calls(settings, company="Acmee")
+    listing = format_call_list(list_calls(settings), speakers=False)
+    assert listing.splitlines()[-1].startswith("2 companies · 2 calls · 2024Q3–2025Q1 · ")
+    assert "speakers:" not in listing
 
 
 @pytest.mark.parametrize("failure", [RuntimeError("embedding model crashed"), KeyboardInterrupt()])

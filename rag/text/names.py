@@ -97,3 +97,17 @@ def non_overlapping(
 def find_aliases(text: str, pairs: Iterable[tuple[str, V]]) -> list[tuple[int, int, V]]:
     """Non-overlapping (start, end, value) matches of aliases in `text`, in text order."""
     return [(m.start, m.end, m.value) for m in non_overlapping(AliasIndex(pairs).matches(text))]
+
+
+def closest_names(name: str, names: Iterable[str], limit: int = 3) -> list[str]:
+    """The few `names` nearest to `name` (by comparison key), for "did you mean" messages that stay
+    short however many names the corpus holds."""
+    import difflib
+
+    by_key: dict[str, str] = {}
+    for candidate in names:
+        by_key.setdefault(name_key(candidate), candidate)
+    key = name_key(name)
+    starts = [by_key[k] for k in sorted(by_key) if key and (k.startswith(key) or key.startswith(k))]
+    near = [by_key[k] for k in difflib.get_close_matches(key, list(by_key), n=limit, cutoff=0.6)]
+    return list(dict.fromkeys(starts[:limit] + near))[:limit]
