@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rag.answer.abstention import CorpusFacts, why_unanswerable
 from rag.answer.extractive import abstention_answer, extractive_answer
@@ -25,6 +25,8 @@ from rag.query.retrieve import Hit, build_query, search
 from rag.query.understand import SearchRequest, Vocabulary, check_question, understand
 from rag.settings import Settings
 from rag.text.terms import Term
+from rag.transcripts.manifest import corpus_summary
+from rag.transcripts.speakers import Person
 
 Progress = Callable[[str], None]
 MODES = ("extractive", "llm")
@@ -41,6 +43,11 @@ class Catalog:
     companies: list[str]
     quarters: list[str]
     speakers: list[str]
+    speaker_labels: dict[str, str] = field(default_factory=dict)  # name -> "Susan Li — CFO, Meta"
+    summary: str = ""  # "30 companies · 60 calls · 2020Q1–2022Q2"
+
+    def speaker_label(self, name: str) -> str:
+        return self.speaker_labels.get(name, name)
 
 
 class _Loaded:
@@ -50,6 +57,13 @@ class _Loaded:
         self.store = store
         self.version = version
         self.vocabulary = Vocabulary(store.directory, store.companies, store.speakers, store.quarters)
+        self.catalog = Catalog(
+            store.companies,
+            store.quarters,
+            store.speakers,
+            {p.name: speaker_label(p) for p in store.directory.people},
+            corpus_summary(store.calls),
+        )
         corpus_text = "\n".join(c.text for c in store.chunks).lower()
         self.facts = CorpusFacts(
             speakers=store.speakers,
@@ -57,6 +71,13 @@ class _Loaded:
             quarters=store.quarters,
             mentions=lambda term: any(v.lower() in corpus_text for v in term.variants),
         )
+
+
+def speaker_label(person: Person) -> str:
+    """How a menu shows a person: "Susan Li — CFO, Meta", "Brian Nowak — Analyst, Morgan Stanley"."""
+    where = person.firm if person.is_analyst else (person.company or person.firm)
+    details = ", ".join(d for d in (person.role, where) if d)
+    return f"{person.name} — {details}" if details else person.name
 
 
 def open_index(settings: Settings, progress: Progress = _progress) -> IndexStore:
@@ -122,8 +143,7 @@ class QueryEngine:
     @property
     def catalog(self) -> Catalog:
         self.refresh()
-        store = self.store
-        return Catalog(store.companies, store.quarters, store.speakers)
+        return self._loaded.catalog
 
     def understand(
         self,

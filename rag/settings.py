@@ -115,6 +115,10 @@ class AbstentionSettings:
     # "Who asked" is unanswerable when none of the top passages names its analyst: the top 3 are what
     # the answer would quote.
     who_asked_window: int = 3
+    # An abstention lists the corpus's speakers, companies or calls while there are at most this many;
+    # beyond, it names the closest few (a library of 1,000 calls has ~8,000 speakers).
+    max_listed: int = 10
+    closest_listed: int = 3
 
 
 @dataclass(frozen=True)

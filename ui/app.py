@@ -15,6 +15,7 @@ from rag.settings import Settings
 from ui import render, upload
 from ui.accounts import Access, SignInGuard
 from ui.chat import Filters, Message, refused_view, run_turn, waiting_view
+from ui.examples import curated_examples, drawn_examples
 from ui.limits import AnswerLine, QuestionLimiter
 from ui.style import APP_CSS
 
@@ -22,47 +23,53 @@ WAIT_REFRESH_SECONDS = 0.5  # how often a waiting question's place in the line i
 WARM_UP_QUESTION = "revenue guidance 收入指引"
 MAX_EARLIER_PANELS = 20  # earlier answers whose sources stay in the page (folded) for their [n] links
 
-EXAMPLES = (
-    "What did Susan say about MTIA?",
-    "Who asked about smart glasses?",
-    "2023 年资本支出指引是多少?",
-    "扎克伯格如何看待超级智能?",
-    "What did Brian Nowak ask in 2024Q4?",
-)
-
 FONTS = ("ui-sans-serif", "system-ui", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "sans-serif")
 MONO_FONTS = ("ui-monospace", "Noto Sans Mono CJK SC", "Consolas", "monospace")
 
 
-def _placeholder(companies: list[str]) -> str:
-    """The empty chat's invitation (static text of ours; company names escaped all the same)."""
-    calls = f"the {html.escape(', '.join(companies))} earnings calls" if companies else "the earnings calls"
+def _placeholder() -> str:
+    """The empty chat's invitation (the header says what the library holds, in one line)."""
     return (
-        f"<strong>Ask what executives and analysts said on {calls}.</strong><br>"
+        "<strong>Ask what executives and analysts said on the earnings calls.</strong><br>"
         "Answers quote the transcripts; every [n] links to its source. English or 中文."
     )
 
 
-def _choices(values: list[str], anything: str) -> list[tuple[str, str]]:
-    return [(anything, ""), *((v, v) for v in values)]
+def _choices(values: list[str], anything: str, label: Any = str) -> list[tuple[str, str]]:
+    """A menu's (label, value) pairs sorted by label (any case); the value stays the canonical name."""
+    return [(anything, ""), *sorted(((label(v), v) for v in values), key=lambda lv: lv[0].casefold())]
+
+
+def _menus(known: Catalog) -> tuple[list[tuple[str, str]], ...]:
+    """The company, quarter and speaker menus; speakers shown with role and company."""
+    return (
+        _choices(known.companies, "Any company"),
+        [("Any quarter", ""), *((q, q) for q in reversed(known.quarters))],  # latest first
+        _choices(known.speakers, "Anyone", known.speaker_label),
+    )
 
 
 def _title(known: Catalog) -> str:
-    return f"# Earnings-call Q&A\n{', '.join(known.companies)} earnings calls {', '.join(known.quarters)}"
+    return f"# Earnings-call Q&A\n{html.escape(known.summary)}"
+
+
+def example_questions(engine: QueryEngine, known: Catalog) -> list[str]:
+    """Checked examples while their companies are loaded, else questions drawn from the loaded calls."""
+    return curated_examples(known.companies) or drawn_examples(engine.store.chunks, known.quarters)
 
 
 def _refreshed(known: Catalog, company: str = "", quarter: str = "", speaker: str = "") -> tuple[Any, ...]:
     """The title and the three filter menus for `known`, keeping each choice that still exists."""
-    menus = (
-        (known.companies, "Any company", company),
-        (known.quarters, "Any quarter", quarter),
-        (known.speakers, "Anyone", speaker),
+    chosen = (
+        (known.companies, company),
+        (known.quarters, quarter),
+        (known.speakers, speaker),
     )
     return (
         gr.Markdown(_title(known)),
         *(
-            gr.Dropdown(choices=_choices(values, anything), value=v if v in values else "")
-            for values, anything, v in menus
+            gr.Dropdown(choices=menu, value=v if v in values else "")
+            for menu, (values, v) in zip(_menus(known), chosen, strict=True)
         ),
     )
 
@@ -98,6 +105,7 @@ def build_app(
     access = access or Access()
     serving = settings.serving
     known = engine.catalog
+    examples = example_questions(engine, known)
     has_llm = bool(settings.llm_base_url)
     passage_embedder = upload.PassageEmbedder(settings)
     line = AnswerLine(serving.answer_workers)
@@ -154,14 +162,16 @@ def build_app(
             title = gr.Markdown(_title(known), elem_id="title")
             signed_in = gr.Markdown(_signed_in_line(access, None), elem_id="signed-in")
         with gr.Row(equal_height=True):
+            company_menu, quarter_menu, speaker_menu = _menus(known)
+            # filterable: type to narrow a menu of hundreds of companies or thousands of people
             company = gr.Dropdown(
-                _choices(known.companies, "Any company"), value="", label="Company", elem_id="filter-company"
+                company_menu, value="", label="Company", filterable=True, elem_id="filter-company"
             )
             quarter = gr.Dropdown(
-                _choices(known.quarters, "Any quarter"), value="", label="Quarter", elem_id="filter-quarter"
+                quarter_menu, value="", label="Quarter", filterable=True, elem_id="filter-quarter"
             )
             speaker = gr.Dropdown(
-                _choices(known.speakers, "Anyone"), value="", label="Speaker", elem_id="filter-speaker"
+                speaker_menu, value="", label="Speaker", filterable=True, elem_id="filter-speaker"
             )
             mode = gr.Radio(
                 [("Extractive", "extractive"), ("LLM", "llm")],
@@ -182,12 +192,14 @@ def build_app(
                     allow_tags=False,
                     feedback_options=None,
                     buttons=["copy", "copy_all"],
-                    placeholder=_placeholder(known.companies),
-                    examples=[{"text": q} for q in EXAMPLES],
+                    placeholder=_placeholder(),
+                    examples=[{"text": q} for q in examples],
                 )
                 with gr.Row():
                     question = gr.Textbox(
-                        placeholder="Ask about the calls, e.g. What did Susan say about MTIA?",
+                        placeholder=f"Ask about the calls, e.g. {examples[0]}"
+                        if examples
+                        else "Ask about the calls",
                         show_label=False,
                         lines=1,
                         max_lines=4,
