@@ -20,6 +20,7 @@ from rag.indexing.build import build_index
 from rag.indexing.embedding.embedders import Embedder, load_embedder
 from rag.indexing.journal import recover
 from rag.indexing.library import prepare_library
+from rag.indexing.mentions import CorpusMentions
 from rag.indexing.store import IndexStore, index_version, load_index, staleness
 from rag.query.retrieve import Hit, build_query, search
 from rag.query.understand import SearchRequest, Vocabulary, check_question, understand
@@ -64,12 +65,12 @@ class _Loaded:
             {p.name: speaker_label(p) for p in store.directory.people},
             corpus_summary(store.calls),
         )
-        corpus_text = "\n".join(c.text for c in store.chunks).lower()
+        mentions = CorpusMentions(store.lexical, store.text, len(store.chunks))
         self.facts = CorpusFacts(
             speakers=store.speakers,
             companies=store.companies,
             quarters=store.quarters,
-            mentions=lambda term: any(v.lower() in corpus_text for v in term.variants),
+            mentions=mentions.term,  # from the lexical index: no scan of every passage per question
         )
 
 

@@ -8,7 +8,7 @@ turn to search, or the question's key terms appear nowhere in the corpus or in n
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.query.figures import figure_for_years
@@ -124,7 +124,7 @@ def why_unanswerable(
     return None
 
 
-def known_names(asked: list[str], known: list[str], settings: AbstentionSettings) -> str:
+def known_names(asked: Sequence[str], known: list[str], settings: AbstentionSettings) -> str:
     """The corpus's names for an abstention message: all of them while they are few, else the few
     closest to what was asked ("closest: Susan Li, Susan Lee; 8,012 in all")."""
     if len(known) <= settings.max_listed:

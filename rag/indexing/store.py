@@ -69,6 +69,10 @@ class IndexStore:
         named = {c.speaker for c in self.chunks if c.attributed}
         self._speakers = [p.name for p in self.directory.people if p.name in named]
 
+    def text(self, row: int) -> str:
+        """The text of the passage in `row`."""
+        return self.chunks[row].text
+
     @property
     def quarters(self) -> list[str]:
         return sorted(self.rows_by["quarter"])
