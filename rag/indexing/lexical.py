@@ -104,4 +104,5 @@ class LexicalIndex:
     def load(cls, folder: Path) -> LexicalIndex:
         import bm25s
 
-        return cls(bm25s.BM25.load(str(folder / LEXICAL_FOLDER)))
+        # memory-mapped: the score matrix is paged in as questions touch it, not read at start-up
+        return cls(bm25s.BM25.load(str(folder / LEXICAL_FOLDER), mmap=True))

@@ -13,6 +13,7 @@ top passages do not state looks deeper once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -42,7 +43,7 @@ class Query:
     language: str  # "zh" | "en"
 
 
-def _union(lookup: dict[str, np.ndarray], values: list[str]) -> np.ndarray:
+def _union(lookup: Mapping[str, np.ndarray], values: list[str]) -> np.ndarray:
     arrays = [lookup[v] for v in values if v in lookup]
     return np.unique(np.concatenate(arrays)) if arrays else np.empty(0, dtype=np.int64)
 
