@@ -115,6 +115,18 @@ class SpeakerDirectory:
         """An independent copy: changes to it leave this directory as it is."""
         return SpeakerDirectory(list(self.people), dict(self.role_aliases), dict(self.firm_aliases))
 
+    def companies_of(self, names: Iterable[str]) -> list[str]:
+        """The companies of the people with these canonical names, in directory order (found by key,
+        not by a pass over everyone: a question asks this, and a library has thousands of people)."""
+        found: dict[int, str] = {}
+        for name in names:
+            index = self._by_key.get(name_key(name))
+            if index is None or self.people[index].name != name:  # an alias of someone else first
+                index = next((i for i, p in enumerate(self.people) if p.name == name), None)
+            if index is not None and self.people[index].company:
+                found[index] = self.people[index].company or ""
+        return [found[i] for i in sorted(found)]
+
     @property
     def names(self) -> list[str]:
         return [p.name for p in self.people]
