@@ -146,6 +146,10 @@ class QueryEngine:
         self.refresh()
         return self._loaded.catalog
 
+    def speakers_of(self, company: str) -> list[str]:
+        """The named people on a company's calls (for a speaker menu narrowed to one company)."""
+        return self.store.speakers_of(company)
+
     def understand(
         self,
         question: str,

@@ -330,6 +330,8 @@ def test_the_index_opens_its_chunk_store_lazily_and_reads_a_folder_without_one_w
         for value in whole.rows_by[key]:
             assert lazy.rows_by[key][value].tolist() == whole.rows_by[key][value].tolist()
     assert lazy.text(3) == whole.chunks[3].text and lazy.chunks[-1] == whole.chunks[-1]
+    assert lazy.speakers_of("Acme") == whole.speakers_of("Acme") and "Jane Roe" in lazy.speakers_of("Acme")
+    assert "Jane Roe" not in lazy.speakers_of("Globex")
 
 
 def test_metadata_comes_from_flags_then_sidecar_then_the_text(settings, embedder, tmp_path):

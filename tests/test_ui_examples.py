@@ -6,7 +6,7 @@ from rag.api import Catalog, speaker_label
 from rag.chunks import Chunk
 from rag.transcripts.manifest import CallInfo, corpus_summary
 from rag.transcripts.speakers import Person
-from ui.app import _menus
+from ui.app import _menus, listed_speakers
 from ui.examples import curated_examples, drawn_examples
 
 
@@ -66,3 +66,15 @@ def test_the_corpus_summary_is_one_line_whatever_its_size() -> None:
     calls = [CallInfo(f"c{i}.txt", f"Co{i % 30}", f"202{i % 3}Q{i % 4 + 1}") for i in range(60)]
     assert corpus_summary(calls) == "30 companies · 60 calls · 2020Q1–2022Q4"
     assert corpus_summary(calls[:1]) == "1 company · 1 call · 2020Q1"
+
+
+class _Engine:
+    def speakers_of(self, company: str) -> list[str]:
+        return {"Acme": ["Zed Alpha"]}.get(company, [])
+
+
+def test_a_large_library_lists_speakers_once_a_company_is_chosen() -> None:
+    known = Catalog(companies=["Acme", "Globex"], quarters=["2024Q3"], speakers=["Zed Alpha", "amy Beta"])
+    assert listed_speakers(_Engine(), known, "", most=2) == ["Zed Alpha", "amy Beta"]  # type: ignore[arg-type]
+    assert listed_speakers(_Engine(), known, "", most=1) == []  # type: ignore[arg-type]
+    assert listed_speakers(_Engine(), known, "Acme", most=1) == ["Zed Alpha"]  # type: ignore[arg-type]

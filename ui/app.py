@@ -40,13 +40,22 @@ def _choices(values: list[str], anything: str, label: Any = str) -> list[tuple[s
     return [(anything, ""), *sorted(((label(v), v) for v in values), key=lambda lv: lv[0].casefold())]
 
 
-def _menus(known: Catalog) -> tuple[list[tuple[str, str]], ...]:
-    """The company, quarter and speaker menus; speakers shown with role and company."""
+def _menus(known: Catalog, speakers: list[str] | None = None) -> tuple[list[tuple[str, str]], ...]:
+    """The company, quarter and speaker menus (`speakers`: the people listed, by default everyone);
+    speakers shown with role and company."""
     return (
         _choices(known.companies, "Any company"),
         [("Any quarter", ""), *((q, q) for q in reversed(known.quarters))],  # latest first
-        _choices(known.speakers, "Anyone", known.speaker_label),
+        _choices(known.speakers if speakers is None else speakers, "Anyone", known.speaker_label),
     )
+
+
+def listed_speakers(engine: QueryEngine, known: Catalog, company: str, most: int) -> list[str]:
+    """Who the speaker menu lists: the chosen company's people, else everyone while there are at most
+    `most` (a library of thousands of speakers lists them once a company is chosen, or takes a typed name)."""
+    if company:
+        return engine.speakers_of(company)
+    return known.speakers if len(known.speakers) <= most else []
 
 
 def _title(known: Catalog) -> str:
@@ -58,8 +67,11 @@ def example_questions(engine: QueryEngine, known: Catalog) -> list[str]:
     return curated_examples(known.companies) or drawn_examples(engine.store.chunks, known.quarters)
 
 
-def _refreshed(known: Catalog, company: str = "", quarter: str = "", speaker: str = "") -> tuple[Any, ...]:
-    """The title and the three filter menus for `known`, keeping each choice that still exists."""
+def _refreshed(
+    known: Catalog, speakers: list[str], company: str = "", quarter: str = "", speaker: str = ""
+) -> tuple[Any, ...]:
+    """The title and the three filter menus for `known` (the speaker menu listing `speakers`),
+    keeping each choice that still exists."""
     chosen = (
         (known.companies, company),
         (known.quarters, quarter),
@@ -69,7 +81,7 @@ def _refreshed(known: Catalog, company: str = "", quarter: str = "", speaker: st
         gr.Markdown(_title(known)),
         *(
             gr.Dropdown(choices=menu, value=v if v in values else "")
-            for menu, (values, v) in zip(_menus(known), chosen, strict=True)
+            for menu, (values, v) in zip(_menus(known, speakers), chosen, strict=True)
         ),
     )
 
@@ -162,7 +174,8 @@ def build_app(
             title = gr.Markdown(_title(known), elem_id="title")
             signed_in = gr.Markdown(_signed_in_line(access, None), elem_id="signed-in")
         with gr.Row(equal_height=True):
-            company_menu, quarter_menu, speaker_menu = _menus(known)
+            most = serving.max_menu_speakers
+            company_menu, quarter_menu, speaker_menu = _menus(known, listed_speakers(engine, known, "", most))
             # filterable: type to narrow a menu of hundreds of companies or thousands of people
             company = gr.Dropdown(
                 company_menu, value="", label="Company", filterable=True, elem_id="filter-company"
@@ -170,8 +183,17 @@ def build_app(
             quarter = gr.Dropdown(
                 quarter_menu, value="", label="Quarter", filterable=True, elem_id="filter-quarter"
             )
+            large = len(known.speakers) > most
             speaker = gr.Dropdown(
-                speaker_menu, value="", label="Speaker", filterable=True, elem_id="filter-speaker"
+                speaker_menu,
+                value="",
+                label="Speaker",
+                filterable=True,
+                allow_custom_value=large,  # a name typed in full, when the menu lists one company's people
+                info=f"{len(known.speakers):,} people: choose a company to list its own, or type a name"
+                if large
+                else None,
+                elem_id="filter-speaker",
             )
             mode = gr.Radio(
                 [("Extractive", "extractive"), ("LLM", "llm")],
@@ -219,7 +241,9 @@ def build_app(
         def on_load(request: gr.Request) -> tuple[Any, ...]:
             """Menus as they are when the page opens (another session may have added a call since
             start-up), and who is signed in."""
-            return (*_refreshed(engine.catalog), gr.Markdown(_signed_in_line(access, request)))
+            known = engine.catalog
+            listed = listed_speakers(engine, known, "", serving.max_menu_speakers)
+            return (*_refreshed(known, listed), gr.Markdown(_signed_in_line(access, request)))
 
         if editing:
             add_panel, remove_panel, remove_choice = _editor_forms(
@@ -239,6 +263,17 @@ def build_app(
             app.load(on_load_with_forms, outputs=load_outputs, queue=False, api_visibility="private")
         else:
             app.load(on_load, outputs=[*menus, signed_in], queue=False, api_visibility="private")
+
+        def on_company(company_now: str, speaker_now: str) -> Any:
+            """The speaker menu narrowed to the chosen company's people (everyone again when cleared)."""
+            known = engine.catalog
+            listed = listed_speakers(engine, known, company_now or "", serving.max_menu_speakers)
+            keep = speaker_now if speaker_now in listed or (speaker_now and not listed) else ""
+            return gr.Dropdown(choices=_menus(known, listed)[2], value=keep)
+
+        company.change(
+            on_company, inputs=[company, speaker], outputs=[speaker], queue=False, api_visibility="private"
+        )
 
         answer_event: dict[str, Any] = {
             "fn": respond,
@@ -357,7 +392,15 @@ def _editor_forms(
                 yield (
                     view.status,
                     result,
-                    *_refreshed(view.catalog, company_now, quarter_now, speaker_now),
+                    *_refreshed(
+                        view.catalog,
+                        listed_speakers(
+                            engine, view.catalog, company_now, settings.serving.max_menu_speakers
+                        ),
+                        company_now,
+                        quarter_now,
+                        speaker_now,
+                    ),
                     gr.Dropdown(choices=upload.call_choices(settings), value=None),
                 )
 
@@ -371,7 +414,13 @@ def _editor_forms(
             return render.render_add_result(done, message), *(gr.skip(),) * 5
         return (
             render.render_add_result(done, message),
-            *_refreshed(known, company_now, quarter_now, speaker_now),
+            *_refreshed(
+                known,
+                listed_speakers(engine, known, company_now, settings.serving.max_menu_speakers),
+                company_now,
+                quarter_now,
+                speaker_now,
+            ),
             gr.Dropdown(choices=upload.call_choices(settings), value=None),
         )
 

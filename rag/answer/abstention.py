@@ -16,7 +16,7 @@ from rag.query.retrieve import Hit
 from rag.query.understand import SearchRequest
 from rag.settings import AbstentionSettings
 from rag.text.glossary import is_glossary_word
-from rag.text.names import closest_names
+from rag.text.names import name_listing
 from rag.text.numbers import claims, states_a_multiple
 from rag.text.quarters import quarters_named
 from rag.text.sentences import split_sentences
@@ -126,13 +126,8 @@ def why_unanswerable(
 
 def known_names(asked: Sequence[str], known: list[str], settings: AbstentionSettings) -> str:
     """The corpus's names for an abstention message: all of them while they are few, else the few
-    closest to what was asked ("closest: Susan Li, Susan Lee; 8,012 in all")."""
-    if len(known) <= settings.max_listed:
-        return ", ".join(known)
-    nearest = [n for name in asked for n in closest_names(name, known, settings.closest_listed)]
-    nearest = list(dict.fromkeys(nearest))[: settings.closest_listed]
-    near = f"closest: {', '.join(nearest)}; " if nearest else ""
-    return f"{near}{len(known):,} in all"
+    closest to what was asked."""
+    return name_listing(asked, known, settings.max_listed, settings.closest_listed)
 
 
 def _figure_with_terms(hits: list[Hit], terms: list[Term], others: list[Term]) -> bool:

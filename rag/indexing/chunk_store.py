@@ -120,6 +120,11 @@ class ChunkTable(Sequence[Chunk]):
         where = " WHERE attributed = 1" if attributed else ""
         return [str(v) for (v,) in self._all(f"SELECT DISTINCT {column} FROM chunks{where}")]
 
+    def speakers_of(self, company: str) -> list[str]:
+        """The named speakers of a company's passages (its executives and the analysts on its calls)."""
+        rows = self._all("SELECT DISTINCT speaker FROM chunks WHERE company = ? AND attributed = 1", company)
+        return [str(v) for (v,) in rows]
+
     def close(self) -> None:
         self._connection.close()
 

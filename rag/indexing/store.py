@@ -85,6 +85,14 @@ class IndexStore:
         """The text of the passage in `row` (read from the chunk store when the index has one)."""
         return self.chunks[row].text
 
+    def speakers_of(self, company: str) -> list[str]:
+        """Named people who speak on the company's calls, in directory order."""
+        if isinstance(self.chunks, ChunkTable):
+            named = set(self.chunks.speakers_of(company))
+        else:
+            named = {c.speaker for c in self.chunks if c.company == company and c.attributed}
+        return [name for name in self._speakers if name in named]
+
     @property
     def quarters(self) -> list[str]:
         return sorted(self.rows_by["quarter"])

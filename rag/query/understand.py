@@ -18,7 +18,7 @@ from typing import Any, cast
 from rag.errors import InvalidQuestion, UnknownCompany, UnknownQuarter
 from rag.text.glossary import company_aliases, company_key
 from rag.text.language import CJK_RUN, language_of
-from rag.text.names import AliasIndex, AliasMatch, name_key, non_overlapping
+from rag.text.names import AliasIndex, AliasMatch, name_key, name_listing, non_overlapping
 from rag.text.quarters import (
     QuarterMention,
     mask_periods,
@@ -232,7 +232,9 @@ class Vocabulary:
         for company in self.companies:
             if name_key(value) in {name_key(a) for a in (company, *company_aliases().get(company, ()))}:
                 return company
-        raise UnknownCompany(f"unknown company {value!r}: the corpus has {', '.join(self.companies)}")
+        raise UnknownCompany(
+            f"unknown company {value!r}: the corpus has {name_listing([value], self.companies)}"
+        )
 
     # --- masking ----------------------------------------------------------------------------------
 
@@ -353,7 +355,7 @@ def resolve_quarter_filter(value: str, known: list[str]) -> str:
     quarter = normalize_quarter(value)
     if quarter is None or quarter not in known:
         shown = f"{value!r}" if quarter is None or quarter == value else f"{value!r} ({quarter})"
-        raise UnknownQuarter(f"unknown quarter {shown}: the corpus has {', '.join(known)}")
+        raise UnknownQuarter(f"unknown quarter {shown}: the corpus has {name_listing([value], known)}")
     return quarter
 
 

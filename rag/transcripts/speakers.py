@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import UnknownSpeaker
-from rag.text.names import name_key
+from rag.text.names import name_key, name_listing
 from rag.transcripts.aliases import derived_aliases
 
 
@@ -143,7 +143,7 @@ class SpeakerDirectory:
         """Like `get`, but an unknown name is an error that lists who is known."""
         person = self.get(name)
         if person is None or (among is not None and person.name not in among):
-            known = ", ".join(among if among is not None else self.names)
+            known = name_listing([name], among if among is not None else self.names)
             raise UnknownSpeaker(f"unknown speaker {name!r}: known speakers are {known}")
         return person
 
