@@ -315,6 +315,7 @@ def test_the_index_opens_its_chunk_store_lazily_and_reads_a_folder_without_one_w
     _add(files["globex"], settings, embedder)
     lazy = load_index(settings)
     assert isinstance(lazy.chunks, ChunkTable)
+    listed = list_calls(settings)  # counted from the store's columns
     manifest = settings.index_dir / "manifest.json"
     data = json.loads(manifest.read_text())
     (settings.index_dir / "chunks.sqlite").unlink()  # a folder written before the store existed
@@ -323,6 +324,7 @@ def test_the_index_opens_its_chunk_store_lazily_and_reads_a_folder_without_one_w
     )
     whole = load_index(settings)
     assert isinstance(whole.chunks, list)
+    assert list_calls(settings) == listed and listed[0].speakers
     assert [c.to_dict() for c in lazy.chunks] == [c.to_dict() for c in whole.chunks]
     assert lazy.speakers == whole.speakers and lazy.companies == whole.companies
     for key in ("speaker", "quarter", "company", "kind"):

@@ -35,15 +35,16 @@ def write_chunk_store(path: Path, chunks: Sequence[Chunk], lines: Iterable[str])
         connection.execute("PRAGMA synchronous=OFF")  # the folder is synced by its swap, not row by row
         connection.execute(
             "CREATE TABLE chunks (row INTEGER PRIMARY KEY, speaker TEXT, quarter TEXT, company TEXT, "
-            "kind TEXT, attributed INTEGER, data TEXT NOT NULL)"
+            "kind TEXT, attributed INTEGER, source TEXT, turn INTEGER, data TEXT NOT NULL)"
         )
         connection.executemany(
-            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                (row, c.speaker, c.quarter, c.company, c.kind, int(c.attributed), line)
+                (row, c.speaker, c.quarter, c.company, c.kind, int(c.attributed), c.source, c.turn, line)
                 for row, (c, line) in enumerate(zip(chunks, lines, strict=True))
             ),
         )
+        connection.execute("CREATE INDEX by_source ON chunks (source, turn)")
         for column in LOOKUP_COLUMNS:
             connection.execute(f"CREATE INDEX by_{column} ON chunks ({column}, row)")
         connection.commit()
@@ -124,6 +125,23 @@ class ChunkTable(Sequence[Chunk]):
         """The named speakers of a company's passages (its executives and the analysts on its calls)."""
         rows = self._all("SELECT DISTINCT speaker FROM chunks WHERE company = ? AND attributed = 1", company)
         return [str(v) for (v,) in rows]
+
+    def call_counts(self) -> dict[str, tuple[int, int, tuple[str, ...]]]:
+        """Per source file: its turns, its passages and its named speakers (in order of first turn),
+        from the columns alone (`rag list` on a large library reads no passage)."""
+        counts = {
+            str(source): (int(turns), int(rows), ())  # type: ignore[call-overload]
+            for source, turns, rows in self._all(
+                "SELECT source, count(DISTINCT turn), count(*) FROM chunks GROUP BY source"
+            )
+        }
+        speakers: dict[str, list[str]] = {}
+        for source, speaker in self._all(
+            "SELECT source, speaker FROM chunks WHERE attributed = 1 "
+            "GROUP BY source, speaker ORDER BY min(row)"
+        ):
+            speakers.setdefault(str(source), []).append(str(speaker))
+        return {s: (t, n, tuple(speakers.get(s, ()))) for s, (t, n, _) in counts.items()}
 
     def close(self) -> None:
         self._connection.close()

@@ -26,6 +26,7 @@ import numpy as np
 from rag.chunks import Chunk
 from rag.errors import RagError, TranscriptError
 from rag.indexing.build import build_index, check_embedder, embed_chunks
+from rag.indexing.chunk_store import ChunkTable
 from rag.indexing.chunking import chunk_turns
 from rag.indexing.embedding.embedders import Embedder
 from rag.indexing.journal import STAGED_MARK, Update, recover, sweep_staged_files, update_lock
@@ -608,6 +609,9 @@ def list_calls(
     if reason is not None:
         raise RagError(f"the index is not current ({reason}); run `rag build` first")
     store = load_index(settings)
+    if isinstance(store.chunks, ChunkTable):  # counted by the store's columns: no passage read
+        counts = store.chunks.call_counts()
+        return [CallSummary(call, *counts.get(call.file, (0, 0, ()))) for call in calls]
     wanted = {c.file for c in calls}
     turns: dict[str, set[int]] = {f: set() for f in wanted}
     passages = dict.fromkeys(wanted, 0)
