@@ -263,6 +263,27 @@ def load_index(settings: Settings) -> IndexStore:
     return IndexStore(chunks=chunks, vectors=vectors, lexical=lexical, manifest=manifest, directory=directory)
 
 
+def load_chunks(settings: Settings) -> Sequence[Chunk]:
+    """The index's passages alone (what `rag list` counts), checked like `load_index` checks them,
+    without loading the vectors, the lexical index or the speaker directory."""
+    folder = settings.index_dir
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        chunks = _open_chunks(folder, manifest)
+    except FileNotFoundError as err:
+        raise IndexUnavailable(
+            f"the index at {folder} is incomplete ({Path(err.filename).name} missing); {REBUILD}"
+        ) from err
+    except (ValueError, TypeError, KeyError, sqlite3.DatabaseError) as err:
+        raise IndexUnavailable(f"the index at {folder} is corrupt ({err}); {REBUILD}") from err
+    if len(chunks) != manifest.get("chunk_count"):
+        raise IndexUnavailable(
+            f"the index at {folder} is corrupt ({len(chunks)} chunks, "
+            f"manifest says {manifest.get('chunk_count')}); {REBUILD}"
+        )
+    return chunks
+
+
 def _open_chunks(folder: Path, manifest: dict[str, Any]) -> Sequence[Chunk]:
     """The folder's chunk store, opened (chunks.jsonl checked by its size, not read); or, for a folder
     from before the store, every chunk read from chunks.jsonl."""

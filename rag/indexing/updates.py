@@ -36,6 +36,7 @@ from rag.indexing.store import (
     IndexStore,
     index_manifest,
     index_version,
+    load_chunks,
     load_index,
     load_vectors,
     stage_index_folder,
@@ -608,15 +609,15 @@ def list_calls(
     reason = staleness(settings)
     if reason is not None:
         raise RagError(f"the index is not current ({reason}); run `rag build` first")
-    store = load_index(settings)
-    if isinstance(store.chunks, ChunkTable):  # counted by the store's columns: no passage read
-        counts = store.chunks.call_counts()
+    chunks = load_chunks(settings)  # no vectors, lexical index or speaker directory needed
+    if isinstance(chunks, ChunkTable):  # counted by the store's columns: no passage read
+        counts = chunks.call_counts()
         return [CallSummary(call, *counts.get(call.file, (0, 0, ()))) for call in calls]
     wanted = {c.file for c in calls}
     turns: dict[str, set[int]] = {f: set() for f in wanted}
     passages = dict.fromkeys(wanted, 0)
     speakers: dict[str, dict[str, None]] = {f: {} for f in wanted}
-    for chunk in store.chunks:  # one pass, grouped by file (was one pass per call)
+    for chunk in chunks:  # one pass, grouped by file (was one pass per call)
         if chunk.source in wanted:
             turns[chunk.source].add(chunk.turn)
             passages[chunk.source] += 1
