@@ -68,7 +68,7 @@ def test_the_speaker_picker_is_sorted_labelled_and_filters_as_you_type(ui_page: 
     box.fill("")
     box.press_sequentially("zuck")  # typed key by key, as a person would
     expect(ui_page.get_by_role("option")).to_have_count(1)
-    expect(ui_page.get_by_role("option").first).to_have_text("Mark Zuckerberg — CEO, Meta")
+    expect(ui_page.get_by_role("option").first).to_have_text(re.compile(r"Mark Zuckerberg — CEO, Meta$"))
     box.press("Escape")
 
 

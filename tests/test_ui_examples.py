@@ -66,6 +66,8 @@ def test_the_corpus_summary_is_one_line_whatever_its_size() -> None:
     calls = [CallInfo(f"c{i}.txt", f"Co{i % 30}", f"202{i % 3}Q{i % 4 + 1}") for i in range(60)]
     assert corpus_summary(calls) == "30 companies · 60 calls · 2020Q1–2022Q4"
     assert corpus_summary(calls[:1]) == "1 company · 1 call · 2020Q1"
+    many = [CallInfo(f"c{i}.txt", f"Co{i}", "2024Q1") for i in range(1200)]
+    assert corpus_summary(many) == "1,200 companies · 1,200 calls · 2024Q1"
 
 
 class _Engine:

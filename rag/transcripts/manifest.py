@@ -133,4 +133,4 @@ def corpus_summary(calls: list[CallInfo]) -> str:
     quarters = sorted({c.quarter for c in calls})
     span = quarters[0] if len(quarters) == 1 else f"{quarters[0]}–{quarters[-1]}"
     plural = "company" if companies == 1 else "companies"
-    return f"{companies} {plural} · {len(calls)} call{'' if len(calls) == 1 else 's'} · {span}"
+    return f"{companies:,} {plural} · {len(calls):,} call{'' if len(calls) == 1 else 's'} · {span}"
