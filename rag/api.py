@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rag.answer.abstention import CorpusFacts, why_unanswerable
 from rag.answer.extractive import abstention_answer, extractive_answer
@@ -20,12 +20,15 @@ from rag.indexing.build import build_index
 from rag.indexing.embedding.embedders import Embedder, load_embedder
 from rag.indexing.journal import recover
 from rag.indexing.library import prepare_library
+from rag.indexing.mentions import CorpusMentions
 from rag.indexing.milvus_store import attach_vector_store
 from rag.indexing.store import IndexStore, index_version, load_index, staleness
 from rag.query.retrieve import Hit, build_query, languages_in_scope, search
 from rag.query.understand import SearchRequest, Vocabulary, check_question, understand, within_languages
 from rag.settings import Settings
 from rag.text.terms import Term
+from rag.transcripts.manifest import corpus_summary
+from rag.transcripts.speakers import Person
 
 Progress = Callable[[str], None]
 MODES = ("extractive", "llm")
@@ -42,6 +45,11 @@ class Catalog:
     companies: list[str]
     quarters: list[str]
     speakers: list[str]
+    speaker_labels: dict[str, str] = field(default_factory=dict)  # name -> "Susan Li — CFO, Meta"
+    summary: str = ""  # "30 companies · 60 calls · 2020Q1–2022Q2"
+
+    def speaker_label(self, name: str) -> str:
+        return self.speaker_labels.get(name, name)
 
 
 class _Loaded:
@@ -53,13 +61,27 @@ class _Loaded:
         self.vocabulary = Vocabulary(
             store.directory, store.companies, store.speakers, store.quarters, tickers=store.tickers
         )
-        corpus_text = "\n".join(c.text for c in store.chunks).lower()
+        self.catalog = Catalog(
+            store.companies,
+            store.quarters,
+            store.speakers,
+            {p.name: speaker_label(p) for p in store.directory.people},
+            corpus_summary(store.calls),
+        )
+        mentions = CorpusMentions(store.lexical, store.text, len(store.chunks))
         self.facts = CorpusFacts(
             speakers=store.speakers,
             companies=store.companies,
             quarters=store.quarters,
-            mentions=lambda term: any(v.lower() in corpus_text for v in term.variants),
+            mentions=mentions.term,  # from the lexical index: no scan of every passage per question
         )
+
+
+def speaker_label(person: Person) -> str:
+    """How a menu shows a person: "Susan Li — CFO, Meta", "Brian Nowak — Analyst, Morgan Stanley"."""
+    where = person.firm if person.is_analyst else (person.company or person.firm)
+    details = ", ".join(d for d in (person.role, where) if d)
+    return f"{person.name} — {details}" if details else person.name
 
 
 def open_index(settings: Settings, progress: Progress = _progress) -> IndexStore:
@@ -131,8 +153,11 @@ class QueryEngine:
     @property
     def catalog(self) -> Catalog:
         self.refresh()
-        store = self.store
-        return Catalog(store.companies, store.quarters, store.speakers)
+        return self._loaded.catalog
+
+    def speakers_of(self, company: str) -> list[str]:
+        """The named people on a company's calls (for a speaker menu narrowed to one company)."""
+        return self.store.speakers_of(company)
 
     def understand(
         self,

@@ -284,7 +284,11 @@ def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         print(format_history(read_history(settings), settings))
         return 0
     _prepare_library(settings)
-    print(format_call_list(list_calls(settings)))
+    summaries = list_calls(settings, company=args.company, quarter=args.quarter)
+    if not summaries and (args.company or args.quarter):
+        print(f"No call matches {' '.join(v for v in (args.company, args.quarter) if v)}.")
+        return 0
+    print(format_call_list(summaries, speakers=not args.brief))
     return 0
 
 
@@ -365,6 +369,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument(
         "--history", action="store_true", help="show who added or removed which call, and when, instead"
     )
+    listing.add_argument("--company", help="only the calls of this company (any case)")
+    listing.add_argument("--quarter", help="only the calls of this quarter (2024Q4) or year (2024)")
+    listing.add_argument("--brief", action="store_true", help="one line per call, without the speakers")
     listing.set_defaults(run=_cmd_list)
 
     remove = sub.add_parser("remove", help="take a call out of the corpus and the index")

@@ -121,6 +121,11 @@ class AbstentionSettings:
     # "Who asked" is unanswerable when none of the top passages names its analyst: the top 3 are what
     # the answer would quote.
     who_asked_window: int = 3
+    # An abstention lists the corpus's speakers, companies or calls while there are at most this many
+    # (a line of 20 names still reads; the seeds have 11 speakers); beyond, it names the closest few
+    # (a library of 1,000 calls has ~8,000 speakers). rag.text.names.name_listing has the same defaults.
+    max_listed: int = 20
+    closest_listed: int = 3
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,10 @@ class ServingSettings:
     # Uploads through the page: a long call's transcript is 0.1-1 MB of text, a PDF a few MB;
     # 20 MB leaves room and keeps one upload from filling the disk.
     max_upload_mb: int = 20
+    # The speaker menu lists everyone while the library has at most this many named speakers; beyond,
+    # it lists the people of the chosen company (a typed name is taken as it is). At 1,000 calls the
+    # 8,100-name menu made the page config 1.2 MB and its first paint 3.0 s (bench/corpus_scale.py).
+    max_menu_speakers: int = 2000
     # Failed sign-ins per user name within the window before that name is refused for the rest of it,
     # plus a fixed pause after each failure: guessing stays slow, a mistyped password costs a second.
     sign_in_failures: int = 5

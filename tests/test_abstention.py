@@ -82,6 +82,17 @@ def test_a_missing_call_is_named_with_the_calls_there_are() -> None:
     assert reason == "the transcripts have no 2022Q4 call (calls: 2024Q3, 2024Q4)"
 
 
+def test_a_large_directory_is_not_listed_only_the_closest_names() -> None:
+    many = [f"Person {i:04d}" for i in range(8000)] + ["Jane Roe", "Jane Rowe", "John Smith"]
+    corpus = replace(CORPUS, speakers=many)
+    request = replace(ANSWERABLE, unknown_people=("Jane Roes",))
+    abstention = why_unanswerable(request, HITS, corpus, SETTINGS)
+    assert abstention is not None
+    assert abstention.reason_en == (
+        "Jane Roes does not speak on any of the calls (speakers: closest: Jane Roe, Jane Rowe; 8,003 in all)"
+    )
+
+
 def test_no_hits_says_whose_turns_on_which_call_were_missing() -> None:
     reason = _reason(replace(ANSWERABLE, quarters=("2024Q3",)), hits=[])
     assert reason == "no turn by Jane Roe on 2024Q3 in the transcripts"

@@ -17,9 +17,10 @@ import pytest
 from rag.api import QueryEngine
 from rag.errors import IndexUnavailable, RagError, TranscriptError
 from rag.indexing.build import build_index
+from rag.indexing.chunk_store import ChunkTable
 from rag.indexing.journal import journal_path, recover
 from rag.indexing.store import load_index, load_vectors, model_name, staleness
-from rag.indexing.updates import add_transcript, list_calls, remove_call
+from rag.indexing.updates import add_transcript, format_call_list, list_calls, remove_call
 from rag.settings import Settings
 from tests.samples import SAMPLES
 
@@ -202,6 +203,20 @@ def test_removing_a_call_keeps_the_other_calls_vectors(settings, embedder, files
     assert list_calls(settings) == [] and not settings.index_dir.exists()
 
 
+def test_the_call_list_filters_by_company_and_quarter_and_ends_with_a_summary(settings, embedder, files):
+    _add(files["acme"], settings, embedder)
+    _add(files["globex"], settings, embedder)
+    assert [s.call.company for s in list_calls(settings, company="ACME")] == ["Acme"]
+    assert [s.call.quarter for s in list_calls(settings, quarter="Q1 2025")] == ["2025Q1"]
+    assert [s.call.quarter for s in list_calls(settings, quarter="2024")] == ["2024Q3"]
+    assert list_calls(settings, company="acme", quarter="2025Q1") == []
+    with pytest.raises(RagError, match="no call of company 'Acmee' in the corpus; closest: Acme"):
+        list_calls(settings, company="Acmee")
+    listing = format_call_list(list_calls(settings), speakers=False)
+    assert listing.splitlines()[-1].startswith("2 companies · 2 calls · 2024Q3–2025Q1 · ")
+    assert "speakers:" not in listing
+
+
 @pytest.mark.parametrize("failure", [RuntimeError("embedding model crashed"), KeyboardInterrupt()])
 def test_an_update_interrupted_while_embedding_leaves_the_old_index_usable(
     settings, embedder, files, failure
@@ -282,11 +297,43 @@ def test_a_damaged_or_mismatched_index_is_refused_with_the_fix(settings, embedde
     assert "bge-m3" in damaged(other_model)
     chunks = folder / "chunks.jsonl"
     assert "corrupt" in damaged(lambda: chunks.write_text(chunks.read_text().split("\n", 1)[1]))
+    store = folder / "chunks.sqlite"
+    assert "chunks.sqlite missing" in damaged(store.unlink)
+    assert "corrupt" in damaged(lambda: store.write_bytes(store.read_bytes()[:1000]))
+    assert "corrupt" in damaged(lambda: store.write_bytes(b"not a database" * 100))
     shutil.rmtree(folder)
     shutil.copytree(pristine, folder)
     np.save(folder / "vectors.npy", np.zeros((2, 8), dtype=np.float32))
     with pytest.raises(IndexUnavailable, match="shape"):
         load_vectors(settings, len(load_index(settings).chunks), embedder.dimension)
+
+
+def test_the_index_opens_its_chunk_store_lazily_and_reads_a_folder_without_one_whole(
+    settings, embedder, files
+):
+    _add(files["acme"], settings, embedder)
+    _add(files["globex"], settings, embedder)
+    lazy = load_index(settings)
+    assert isinstance(lazy.chunks, ChunkTable)
+    listed = list_calls(settings)  # counted from the store's columns
+    manifest = settings.index_dir / "manifest.json"
+    data = json.loads(manifest.read_text())
+    (settings.index_dir / "chunks.sqlite").unlink()  # a folder written before the store existed
+    manifest.write_text(
+        json.dumps({k: v for k, v in data.items() if k not in ("chunk_store", "chunks_bytes")})
+    )
+    whole = load_index(settings)
+    assert isinstance(whole.chunks, list)
+    assert list_calls(settings) == listed and listed[0].speakers
+    assert [c.to_dict() for c in lazy.chunks] == [c.to_dict() for c in whole.chunks]
+    assert lazy.speakers == whole.speakers and lazy.companies == whole.companies
+    for key in ("speaker", "quarter", "company", "kind"):
+        assert set(lazy.rows_by[key]) == set(whole.rows_by[key])
+        for value in whole.rows_by[key]:
+            assert lazy.rows_by[key][value].tolist() == whole.rows_by[key][value].tolist()
+    assert lazy.text(3) == whole.chunks[3].text and lazy.chunks[-1] == whole.chunks[-1]
+    assert lazy.speakers_of("Acme") == whole.speakers_of("Acme") and "Jane Roe" in lazy.speakers_of("Acme")
+    assert "Jane Roe" not in lazy.speakers_of("Globex")
 
 
 def test_metadata_comes_from_flags_then_sidecar_then_the_text(settings, embedder, tmp_path):

@@ -54,6 +54,24 @@ def test_first_screen_offers_english_and_chinese_examples(ui_page: Page):
     shot(ui_page, "first-screen")
 
 
+def test_the_header_sums_up_the_library_in_one_line(ui_page: Page):
+    expect(ui_page.locator("#title")).to_contain_text("1 company · 3 calls · 2023Q2–2025Q2")
+
+
+def test_the_speaker_picker_is_sorted_labelled_and_filters_as_you_type(ui_page: Page):
+    box = ui_page.locator("#filter-speaker input")
+    box.click()
+    names = [o.inner_text().replace("✓", "").strip() for o in ui_page.get_by_role("option").all()]
+    people = names[1:]  # after "Anyone"
+    assert names[0] == "Anyone" and people == sorted(people, key=str.casefold), names
+    assert "Susan Li — CFO, Meta" in people and "Brian Nowak — Analyst, Morgan Stanley" in people
+    box.fill("")
+    box.press_sequentially("zuck")  # typed key by key, as a person would
+    expect(ui_page.get_by_role("option")).to_have_count(1)
+    expect(ui_page.get_by_role("option").first).to_have_text(re.compile(r"Mark Zuckerberg — CEO, Meta$"))
+    box.press("Escape")
+
+
 def test_susan_mtia_answer_cites_susan_li_in_2024q4(ui_page: Page):
     reply = ask(ui_page, "What did Susan say about MTIA?")
     expect(reply).to_contain_text("MTIA")
@@ -98,7 +116,7 @@ def test_unanswerable_question_shows_the_abstention_notice(ui_page: Page):
 
 
 def test_speaker_and_quarter_filters_restrict_the_sources(ui_page: Page):
-    choose(ui_page, "filter-speaker", "Susan Li")
+    choose(ui_page, "filter-speaker", "Susan Li — CFO, Meta")  # the value asked with stays "Susan Li"
     choose(ui_page, "filter-quarter", "2025Q2")
     reply = ask(ui_page, "What are the plans for capital expenditures?")
     expect(reply.locator(".searched")).to_contain_text("Susan Li")

@@ -15,6 +15,7 @@ from rag.settings import Settings
 from ui import render, upload
 from ui.accounts import Access, SignInGuard
 from ui.chat import Filters, Message, refused_view, run_turn, waiting_view
+from ui.examples import curated_examples, drawn_examples
 from ui.limits import AnswerLine, QuestionLimiter
 from ui.style import APP_CSS
 
@@ -22,47 +23,65 @@ WAIT_REFRESH_SECONDS = 0.5  # how often a waiting question's place in the line i
 WARM_UP_QUESTION = "revenue guidance 收入指引"
 MAX_EARLIER_PANELS = 20  # earlier answers whose sources stay in the page (folded) for their [n] links
 
-EXAMPLES = (
-    "What did Susan say about MTIA?",
-    "Who asked about smart glasses?",
-    "2023 年资本支出指引是多少?",
-    "扎克伯格如何看待超级智能?",
-    "What did Brian Nowak ask in 2024Q4?",
-)
-
 FONTS = ("ui-sans-serif", "system-ui", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "sans-serif")
 MONO_FONTS = ("ui-monospace", "Noto Sans Mono CJK SC", "Consolas", "monospace")
 
 
-def _placeholder(companies: list[str]) -> str:
-    """The empty chat's invitation (static text of ours; company names escaped all the same)."""
-    calls = f"the {html.escape(', '.join(companies))} earnings calls" if companies else "the earnings calls"
+def _placeholder() -> str:
+    """The empty chat's invitation (the header says what the library holds, in one line)."""
     return (
-        f"<strong>Ask what executives and analysts said on {calls}.</strong><br>"
+        "<strong>Ask what executives and analysts said on the earnings calls.</strong><br>"
         "Answers quote the transcripts; every [n] links to its source. English or 中文."
     )
 
 
-def _choices(values: list[str], anything: str) -> list[tuple[str, str]]:
-    return [(anything, ""), *((v, v) for v in values)]
+def _choices(values: list[str], anything: str, label: Any = str) -> list[tuple[str, str]]:
+    """A menu's (label, value) pairs sorted by label (any case); the value stays the canonical name."""
+    return [(anything, ""), *sorted(((label(v), v) for v in values), key=lambda lv: lv[0].casefold())]
+
+
+def _menus(known: Catalog, speakers: list[str] | None = None) -> tuple[list[tuple[str, str]], ...]:
+    """The company, quarter and speaker menus (`speakers`: the people listed, by default everyone);
+    speakers shown with role and company."""
+    return (
+        _choices(known.companies, "Any company"),
+        [("Any quarter", ""), *((q, q) for q in reversed(known.quarters))],  # latest first
+        _choices(known.speakers if speakers is None else speakers, "Anyone", known.speaker_label),
+    )
+
+
+def listed_speakers(engine: QueryEngine, known: Catalog, company: str, most: int) -> list[str]:
+    """Who the speaker menu lists: the chosen company's people, else everyone while there are at most
+    `most` (a library of thousands of speakers lists them once a company is chosen, or takes a typed name)."""
+    if company:
+        return engine.speakers_of(company)
+    return known.speakers if len(known.speakers) <= most else []
 
 
 def _title(known: Catalog) -> str:
-    return f"# Earnings-call Q&A\n{', '.join(known.companies)} earnings calls {', '.join(known.quarters)}"
+    return f"# Earnings-call Q&A\n{html.escape(known.summary)}"
 
 
-def _refreshed(known: Catalog, company: str = "", quarter: str = "", speaker: str = "") -> tuple[Any, ...]:
-    """The title and the three filter menus for `known`, keeping each choice that still exists."""
-    menus = (
-        (known.companies, "Any company", company),
-        (known.quarters, "Any quarter", quarter),
-        (known.speakers, "Anyone", speaker),
+def example_questions(engine: QueryEngine, known: Catalog) -> list[str]:
+    """Checked examples while their companies are loaded, else questions drawn from the loaded calls."""
+    return curated_examples(known.companies) or drawn_examples(engine.store.chunks, known.quarters)
+
+
+def _refreshed(
+    known: Catalog, speakers: list[str], company: str = "", quarter: str = "", speaker: str = ""
+) -> tuple[Any, ...]:
+    """The title and the three filter menus for `known` (the speaker menu listing `speakers`),
+    keeping each choice that still exists."""
+    chosen = (
+        (known.companies, company),
+        (known.quarters, quarter),
+        (known.speakers, speaker),
     )
     return (
         gr.Markdown(_title(known)),
         *(
-            gr.Dropdown(choices=_choices(values, anything), value=v if v in values else "")
-            for values, anything, v in menus
+            gr.Dropdown(choices=menu, value=v if v in values else "")
+            for menu, (values, v) in zip(_menus(known, speakers), chosen, strict=True)
         ),
     )
 
@@ -98,6 +117,7 @@ def build_app(
     access = access or Access()
     serving = settings.serving
     known = engine.catalog
+    examples = example_questions(engine, known)
     has_llm = bool(settings.llm_base_url)
     passage_embedder = upload.PassageEmbedder(settings)
     line = AnswerLine(serving.answer_workers)
@@ -154,14 +174,26 @@ def build_app(
             title = gr.Markdown(_title(known), elem_id="title")
             signed_in = gr.Markdown(_signed_in_line(access, None), elem_id="signed-in")
         with gr.Row(equal_height=True):
+            most = serving.max_menu_speakers
+            company_menu, quarter_menu, speaker_menu = _menus(known, listed_speakers(engine, known, "", most))
+            # filterable: type to narrow a menu of hundreds of companies or thousands of people
             company = gr.Dropdown(
-                _choices(known.companies, "Any company"), value="", label="Company", elem_id="filter-company"
+                company_menu, value="", label="Company", filterable=True, elem_id="filter-company"
             )
             quarter = gr.Dropdown(
-                _choices(known.quarters, "Any quarter"), value="", label="Quarter", elem_id="filter-quarter"
+                quarter_menu, value="", label="Quarter", filterable=True, elem_id="filter-quarter"
             )
+            large = len(known.speakers) > most
             speaker = gr.Dropdown(
-                _choices(known.speakers, "Anyone"), value="", label="Speaker", elem_id="filter-speaker"
+                speaker_menu,
+                value="",
+                label="Speaker",
+                filterable=True,
+                allow_custom_value=large,  # a name typed in full, when the menu lists one company's people
+                info=f"{len(known.speakers):,} people: choose a company to list its own, or type a name"
+                if large
+                else None,
+                elem_id="filter-speaker",
             )
             mode = gr.Radio(
                 [("Extractive", "extractive"), ("LLM", "llm")],
@@ -182,12 +214,14 @@ def build_app(
                     allow_tags=False,
                     feedback_options=None,
                     buttons=["copy", "copy_all"],
-                    placeholder=_placeholder(known.companies),
-                    examples=[{"text": q} for q in EXAMPLES],
+                    placeholder=_placeholder(),
+                    examples=[{"text": q} for q in examples],
                 )
                 with gr.Row():
                     question = gr.Textbox(
-                        placeholder="Ask about the calls, e.g. What did Susan say about MTIA?",
+                        placeholder=f"Ask about the calls, e.g. {examples[0]}"
+                        if examples
+                        else "Ask about the calls",
                         show_label=False,
                         lines=1,
                         max_lines=4,
@@ -207,7 +241,9 @@ def build_app(
         def on_load(request: gr.Request) -> tuple[Any, ...]:
             """Menus as they are when the page opens (another session may have added a call since
             start-up), and who is signed in."""
-            return (*_refreshed(engine.catalog), gr.Markdown(_signed_in_line(access, request)))
+            known = engine.catalog
+            listed = listed_speakers(engine, known, "", serving.max_menu_speakers)
+            return (*_refreshed(known, listed), gr.Markdown(_signed_in_line(access, request)))
 
         if editing:
             add_panel, remove_panel, remove_choice = _editor_forms(
@@ -227,6 +263,17 @@ def build_app(
             app.load(on_load_with_forms, outputs=load_outputs, queue=False, api_visibility="private")
         else:
             app.load(on_load, outputs=[*menus, signed_in], queue=False, api_visibility="private")
+
+        def on_company(company_now: str, speaker_now: str) -> Any:
+            """The speaker menu narrowed to the chosen company's people (everyone again when cleared)."""
+            known = engine.catalog
+            listed = listed_speakers(engine, known, company_now or "", serving.max_menu_speakers)
+            keep = speaker_now if speaker_now in listed or (speaker_now and not listed) else ""
+            return gr.Dropdown(choices=_menus(known, listed)[2], value=keep)
+
+        company.change(
+            on_company, inputs=[company, speaker], outputs=[speaker], queue=False, api_visibility="private"
+        )
 
         answer_event: dict[str, Any] = {
             "fn": respond,
@@ -345,7 +392,15 @@ def _editor_forms(
                 yield (
                     view.status,
                     result,
-                    *_refreshed(view.catalog, company_now, quarter_now, speaker_now),
+                    *_refreshed(
+                        view.catalog,
+                        listed_speakers(
+                            engine, view.catalog, company_now, settings.serving.max_menu_speakers
+                        ),
+                        company_now,
+                        quarter_now,
+                        speaker_now,
+                    ),
                     gr.Dropdown(choices=upload.call_choices(settings), value=None),
                 )
 
@@ -359,7 +414,13 @@ def _editor_forms(
             return render.render_add_result(done, message), *(gr.skip(),) * 5
         return (
             render.render_add_result(done, message),
-            *_refreshed(known, company_now, quarter_now, speaker_now),
+            *_refreshed(
+                known,
+                listed_speakers(engine, known, company_now, settings.serving.max_menu_speakers),
+                company_now,
+                quarter_now,
+                speaker_now,
+            ),
             gr.Dropdown(choices=upload.call_choices(settings), value=None),
         )
 

@@ -8,7 +8,7 @@ turn to search, or the question's key terms appear nowhere in the corpus or in n
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.query.figures import figure_for_years
@@ -16,6 +16,7 @@ from rag.query.retrieve import Hit
 from rag.query.understand import SearchRequest
 from rag.settings import AbstentionSettings
 from rag.text.glossary import is_glossary_word
+from rag.text.names import name_listing
 from rag.text.numbers import claims, states_a_multiple
 from rag.text.quarters import quarters_named
 from rag.text.sentences import split_sentences
@@ -46,19 +47,21 @@ def why_unanswerable(
     speakers, companies, quarters = corpus.speakers, corpus.companies, corpus.quarters
     if request.unknown_people:
         names = ", ".join(request.unknown_people)
+        known = known_names(request.unknown_people, speakers, settings)
         return Abstention(
-            f"{names} does not speak on any of the calls (speakers: {', '.join(speakers)})",
-            f"{names} 没有在任何一场电话会上发言(发言人:{', '.join(speakers)})",
+            f"{names} does not speak on any of the calls (speakers: {known})",
+            f"{names} 没有在任何一场电话会上发言(发言人:{known})",
         )
     if request.other_companies:
         names = ", ".join(request.other_companies)
+        known = known_names(request.other_companies, companies, settings)
         return Abstention(
-            f"the corpus has no call of {names} (companies: {', '.join(companies)})",
-            f"语料中没有 {names} 的电话会(公司:{', '.join(companies)})",
+            f"the corpus has no call of {names} (companies: {known})",
+            f"语料中没有 {names} 的电话会(公司:{known})",
         )
     if request.missing_calls:
         missing = ", ".join(request.missing_calls)
-        calls = ", ".join(quarters or [])
+        calls = known_names(request.missing_calls, quarters or [], settings)
         return Abstention(
             f"the transcripts have no {missing} call (calls: {calls})",
             f"记录中没有 {missing} 的电话会(已有:{calls})",
@@ -121,6 +124,12 @@ def why_unanswerable(
             f"没有任何段落给出 {words} 的具体数字",
         )
     return None
+
+
+def known_names(asked: Sequence[str], known: list[str], settings: AbstentionSettings) -> str:
+    """The corpus's names for an abstention message: all of them while they are few, else the few
+    closest to what was asked."""
+    return name_listing(asked, known, settings.max_listed, settings.closest_listed)
 
 
 def _figure_with_terms(hits: list[Hit], terms: list[Term], others: list[Term]) -> bool:

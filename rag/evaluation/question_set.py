@@ -203,8 +203,9 @@ REAL_CALLS_2_SET = CorpusQuestionSet(
         who_asked=3,
     ),
 )
-# The fresh blind set for the final run of issue 15's second round: written from the transcripts after its last
-# change to understanding, over calls neither earlier real-calls set asks about, before the system answered it.
+# The fresh blind set for the final run of issue 15's second round: written from the transcripts during
+# its last changes to understanding, over calls neither earlier real-calls set asks about, before the
+# system answered it.
 # Those calls hold no two calls of one company, so it has no cross-quarter questions.
 REAL_CALLS_3_SET = CorpusQuestionSet(
     REAL_CALLS_3_FILE,

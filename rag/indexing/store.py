@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,14 @@ import numpy as np
 
 from rag.chunks import Chunk
 from rag.errors import IndexUnavailable
+from rag.indexing.chunk_store import (
+    CHUNK_STORE,
+    LOOKUP_COLUMNS,
+    STORE_FORMAT,
+    ChunkTable,
+    RowLookup,
+    write_chunk_store,
+)
 from rag.indexing.embedding.materialize import default_model_name
 from rag.indexing.lexical import LexicalIndex, lexical_identity
 from rag.indexing.vector_index import VectorIndex
@@ -44,25 +54,28 @@ def model_name(settings: Settings) -> str:
 
 @dataclass
 class IndexStore:
-    """Chunks, their vectors, and row-id lookups for the filters, loaded from one index folder."""
+    """Chunks, their vectors, and row-id lookups for the filters, loaded from one index folder.
 
-    chunks: list[Chunk]
+    `chunks` is a list (built in memory, or an index folder from before the chunk store) or the folder's
+    ChunkTable, which reads passages and a filter's rows only when asked."""
+
+    chunks: Sequence[Chunk]
     vectors: VectorIndex
     lexical: LexicalIndex
     manifest: dict[str, Any]
     directory: SpeakerDirectory
-    rows_by: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    rows_by: dict[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
     # another engine over the same rows (a Milvus collection, rag.indexing.milvus_store); None: FAISS
     dense_backend: DenseSearch | None = None
 
     def __post_init__(self) -> None:
-        lookups: dict[str, dict[str, list[int]]] = {
-            "speaker": {},
-            "quarter": {},
-            "company": {},
-            "kind": {},
-            "language": {},
-        }
+        if isinstance(self.chunks, ChunkTable):
+            table = self.chunks
+            self.rows_by = {key: RowLookup(table, key) for key in LOOKUP_COLUMNS}
+            named = set(table.values("speaker", attributed=True))
+            self._speakers = [p.name for p in self.directory.people if p.name in named]
+            return
+        lookups: dict[str, dict[str, list[int]]] = {key: {} for key in LOOKUP_COLUMNS}
         for row, chunk in enumerate(self.chunks):
             for key, value in (
                 ("speaker", chunk.speaker),
@@ -78,6 +91,18 @@ class IndexStore:
         }
         named = {c.speaker for c in self.chunks if c.attributed}
         self._speakers = [p.name for p in self.directory.people if p.name in named]
+
+    def text(self, row: int) -> str:
+        """The text of the passage in `row` (read from the chunk store when the index has one)."""
+        return self.chunks[row].text
+
+    def speakers_of(self, company: str) -> list[str]:
+        """Named people who speak on the company's calls, in directory order."""
+        if isinstance(self.chunks, ChunkTable):
+            named = set(self.chunks.speakers_of(company))
+        else:
+            named = {c.speaker for c in self.chunks if c.company == company and c.attributed}
+        return [name for name in self._speakers if name in named]
 
     @property
     def dense(self) -> DenseSearch:
@@ -199,12 +224,15 @@ def stage_index_folder(
         index.save(staging)
         lexical.save(staging)
         np.save(staging / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32))
+        # `chunk_lines`: the chunks already serialised (a bulk add keeps them across its commits)
+        lines = chunk_lines or [json.dumps(c.to_dict(), ensure_ascii=False) for c in chunks]
         with (staging / CHUNKS).open("w", encoding="utf-8") as out:
-            # `chunk_lines`: the chunks already serialised (a bulk add keeps them across its commits)
-            for line in chunk_lines or (json.dumps(c.to_dict(), ensure_ascii=False) for c in chunks):
+            for line in lines:
                 out.write(line + "\n")
+        write_chunk_store(staging / CHUNK_STORE, chunks, lines)
         _write_json(staging / SPEAKERS, directory.to_dict())
-        _write_json(staging / MANIFEST, manifest)  # last: a folder without it is incomplete
+        stored = {"chunk_store": STORE_FORMAT, "chunks_bytes": (staging / CHUNKS).stat().st_size}
+        _write_json(staging / MANIFEST, {**manifest, **stored})  # last: a folder without it is incomplete
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -239,21 +267,18 @@ def index_version(folder: Path) -> tuple[int, int] | None:
 
 
 def load_index(settings: Settings) -> IndexStore:
-    """Load the index folder, checking it is complete and consistent; never use a damaged one silently."""
+    """Open the index folder, checking it is complete and consistent; never use a damaged one silently.
+    Passages stay in the chunk store until asked for (a folder written before it had one is read whole)."""
     folder = settings.index_dir
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        chunks = [
-            Chunk.from_dict(json.loads(line))
-            for line in (folder / CHUNKS).read_text(encoding="utf-8").splitlines()
-            if line.strip()
-        ]
+        chunks = _open_chunks(folder, manifest)
         directory = SpeakerDirectory.from_dict(json.loads((folder / SPEAKERS).read_text(encoding="utf-8")))
     except FileNotFoundError as err:
         raise IndexUnavailable(
             f"the index at {folder} is incomplete ({Path(err.filename).name} missing); {REBUILD}"
         ) from err
-    except (ValueError, TypeError, KeyError) as err:
+    except (ValueError, TypeError, KeyError, sqlite3.DatabaseError) as err:
         raise IndexUnavailable(f"the index at {folder} is corrupt ({err}); {REBUILD}") from err
     if manifest.get("model") != model_name(settings):
         raise IndexUnavailable(
@@ -271,3 +296,44 @@ def load_index(settings: Settings) -> IndexStore:
     except (OSError, ValueError, KeyError) as err:
         raise IndexUnavailable(f"the lexical index at {folder} is unreadable ({err}); {REBUILD}") from err
     return IndexStore(chunks=chunks, vectors=vectors, lexical=lexical, manifest=manifest, directory=directory)
+
+
+def load_chunks(settings: Settings) -> Sequence[Chunk]:
+    """The index's passages alone (what `rag list` counts), checked like `load_index` checks them,
+    without loading the vectors, the lexical index or the speaker directory."""
+    folder = settings.index_dir
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        chunks = _open_chunks(folder, manifest)
+    except FileNotFoundError as err:
+        raise IndexUnavailable(
+            f"the index at {folder} is incomplete ({Path(err.filename).name} missing); {REBUILD}"
+        ) from err
+    except (ValueError, TypeError, KeyError, sqlite3.DatabaseError) as err:
+        raise IndexUnavailable(f"the index at {folder} is corrupt ({err}); {REBUILD}") from err
+    if len(chunks) != manifest.get("chunk_count"):
+        raise IndexUnavailable(
+            f"the index at {folder} is corrupt ({len(chunks)} chunks, "
+            f"manifest says {manifest.get('chunk_count')}); {REBUILD}"
+        )
+    return chunks
+
+
+def _open_chunks(folder: Path, manifest: dict[str, Any]) -> Sequence[Chunk]:
+    """The folder's chunk store, opened (chunks.jsonl checked by its size, not read); or, for a folder
+    from before the store, every chunk read from chunks.jsonl."""
+    if manifest.get("chunk_store") is None:
+        return [
+            Chunk.from_dict(json.loads(line))
+            for line in (folder / CHUNKS).read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+    if manifest["chunk_store"] != STORE_FORMAT:
+        raise ValueError(f"chunk store {manifest['chunk_store']!r}, this version reads {STORE_FORMAT!r}")
+    size = (folder / CHUNKS).stat().st_size
+    if size != manifest.get("chunks_bytes"):
+        raise ValueError(f"{CHUNKS} holds {size} bytes, the manifest says {manifest.get('chunks_bytes')}")
+    store = folder / CHUNK_STORE
+    if not store.is_file():
+        raise FileNotFoundError(2, "missing", str(store))
+    return ChunkTable(store)

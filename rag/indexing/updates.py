@@ -26,6 +26,7 @@ import numpy as np
 from rag.chunks import Chunk
 from rag.errors import RagError, TranscriptError
 from rag.indexing.build import build_index, check_embedder, embed_chunks
+from rag.indexing.chunk_store import ChunkTable
 from rag.indexing.chunking import chunk_turns
 from rag.indexing.embedding.embedders import Embedder
 from rag.indexing.journal import STAGED_MARK, Update, recover, sweep_staged_files, update_lock
@@ -35,6 +36,7 @@ from rag.indexing.store import (
     IndexStore,
     index_manifest,
     index_version,
+    load_chunks,
     load_index,
     load_vectors,
     stage_index_folder,
@@ -42,7 +44,7 @@ from rag.indexing.store import (
 )
 from rag.indexing.vector_index import VectorIndex
 from rag.settings import Settings
-from rag.text.names import name_key
+from rag.text.names import closest_names, name_key
 from rag.text.tokens import tokenize
 from rag.transcripts.clean import CleaningRules
 from rag.transcripts.detect_layout import detect_layout
@@ -51,6 +53,7 @@ from rag.transcripts.manifest import (
     LAYOUT_NAMES,
     MANIFEST_NAME,
     CallInfo,
+    corpus_summary,
     file_name_for,
     manifest_bytes,
     manifest_calls,
@@ -594,24 +597,60 @@ def remove_call(
 # --- list ------------------------------------------------------------------------------------------
 
 
-def list_calls(settings: Settings) -> list[CallSummary]:
-    """Every call in the manifest with its indexed turns, passages and named speakers."""
+def list_calls(
+    settings: Settings, *, company: str | None = None, quarter: str | None = None
+) -> list[CallSummary]:
+    """The calls in the manifest (of one company, one quarter or year, when given) with their indexed
+    turns, passages and named speakers."""
     calls = manifest_calls(settings.transcripts_dir)
     if not calls:
         return []
+    calls = filter_calls(calls, company=company, quarter=quarter)
     reason = staleness(settings)
     if reason is not None:
         raise RagError(f"the index is not current ({reason}); run `rag build` first")
-    store = load_index(settings)
-    summaries = []
-    for call in calls:
-        chunks = [c for c in store.chunks if c.source == call.file]
-        speakers = tuple(dict.fromkeys(c.speaker for c in chunks if c.attributed))
-        summaries.append(CallSummary(call, len({c.turn for c in chunks}), len(chunks), speakers))
-    return summaries
+    chunks = load_chunks(settings)  # no vectors, lexical index or speaker directory needed
+    if isinstance(chunks, ChunkTable):  # counted by the store's columns: no passage read
+        counts = chunks.call_counts()
+        return [CallSummary(call, *counts.get(call.file, (0, 0, ()))) for call in calls]
+    wanted = {c.file for c in calls}
+    turns: dict[str, set[int]] = {f: set() for f in wanted}
+    passages = dict.fromkeys(wanted, 0)
+    speakers: dict[str, dict[str, None]] = {f: {} for f in wanted}
+    for chunk in chunks:  # one pass, grouped by file (was one pass per call)
+        if chunk.source in wanted:
+            turns[chunk.source].add(chunk.turn)
+            passages[chunk.source] += 1
+            if chunk.attributed:
+                speakers[chunk.source][chunk.speaker] = None
+    return [
+        CallSummary(call, len(turns[call.file]), passages[call.file], tuple(speakers[call.file]))
+        for call in calls
+    ]
 
 
-def format_call_list(summaries: list[CallSummary]) -> str:
+def filter_calls(calls: list[CallInfo], *, company: str | None, quarter: str | None) -> list[CallInfo]:
+    """The calls of `company` (any case and spacing) and `quarter` (2024Q4, or a year: 2024); a name
+    or quarter the corpus lacks is refused with the closest ones it has."""
+    if company:
+        matched = [c for c in calls if name_key(c.company) == name_key(company)]
+        if not matched:
+            near = closest_names(company, sorted({c.company for c in calls}))
+            hint = f"; closest: {', '.join(near)}" if near else ""
+            raise RagError(f"no call of company {company!r} in the corpus{hint}")
+        calls = matched
+    if quarter:
+        year = quarter.strip()
+        if year.isdigit() and len(year) == 4:
+            calls = [c for c in calls if c.quarter.startswith(year)]
+        else:
+            wanted = check_quarter(quarter)
+            calls = [c for c in calls if c.quarter == wanted]
+    return calls
+
+
+def format_call_list(summaries: list[CallSummary], *, speakers: bool = True) -> str:
+    """One line per call (and its speakers unless `speakers` is False), then the corpus summary."""
     if not summaries:
         return "The corpus is empty; add transcripts with `rag add FILE --company C --quarter Q`."
     lines = []
@@ -621,6 +660,8 @@ def format_call_list(summaries: list[CallSummary]) -> str:
             f"{c.company} {c.quarter} [{c.language}] {c.file} — layout {c.layout}, "
             f"{s.turns} turns, {s.chunks} passages"
         )
-        lines.append(f"    speakers: {', '.join(s.speakers) or 'none named'}")
-    lines.append(f"{len(summaries)} calls, {sum(s.chunks for s in summaries)} passages")
+        if speakers:
+            lines.append(f"    speakers: {', '.join(s.speakers) or 'none named'}")
+    calls = [s.call for s in summaries]
+    lines.append(f"{corpus_summary(calls)} · {sum(s.chunks for s in summaries)} passages")
     return "\n".join(lines)

@@ -208,7 +208,7 @@ def search(
         # executive's words; searched always, they cost speaker precision 0.98 -> 0.90 (rag eval), so
         # only when the executive's own turns do not mention the question's terms, and only the
         # unnamed management of the executives' own companies
-        own = {p.company for p in store.directory.people if p.name in request.speakers}
+        own = set(store.directory.companies_of(request.speakers))
         companies = request.companies or tuple(sorted(c for c in own if c))
         request = replace(request, include_management=True, companies=companies)
         hits = retrieve(store, query, request, top_k, settings)

@@ -97,3 +97,28 @@ def non_overlapping(
 def find_aliases(text: str, pairs: Iterable[tuple[str, V]]) -> list[tuple[int, int, V]]:
     """Non-overlapping (start, end, value) matches of aliases in `text`, in text order."""
     return [(m.start, m.end, m.value) for m in non_overlapping(AliasIndex(pairs).matches(text))]
+
+
+def closest_names(name: str, names: Iterable[str], limit: int = 3) -> list[str]:
+    """The few `names` nearest to `name` (by comparison key), for "did you mean" messages that stay
+    short however many names the corpus holds."""
+    import difflib
+
+    by_key: dict[str, str] = {}
+    for candidate in names:
+        by_key.setdefault(name_key(candidate), candidate)
+    key = name_key(name)
+    starts = [by_key[k] for k in sorted(by_key) if key and (k.startswith(key) or key.startswith(k))]
+    near = [by_key[k] for k in difflib.get_close_matches(key, list(by_key), n=limit, cutoff=0.6)]
+    return list(dict.fromkeys(starts[:limit] + near))[:limit]
+
+
+def name_listing(asked: Sequence[str], known: Sequence[str], most: int = 20, closest: int = 3) -> str:
+    """The known names for a message: all of them while at most `most`, else the `closest` nearest to
+    what was asked and how many there are ("closest: Susan Li, Susan Lee; 8,012 in all")."""
+    if len(known) <= most:
+        return ", ".join(known)
+    nearest = [n for name in asked for n in closest_names(name, known, closest)]
+    nearest = list(dict.fromkeys(nearest))[:closest]
+    near = f"closest: {', '.join(nearest)}; " if nearest else ""
+    return f"{near}{len(known):,} in all"

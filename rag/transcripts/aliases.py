@@ -54,11 +54,15 @@ def name_tokens(name: str) -> tuple[str, list[str], str] | None:
 
 def nicknames_of(given: str) -> list[str]:
     """Nicknames of a given name: the table's, and table nicknames whose stem begins it (capitalised)."""
-    key = given.casefold()
+    return list(_nicknames_of_key(given.casefold()))
+
+
+@lru_cache(maxsize=16384)  # given names repeat: a directory of 8,000 people has a few hundred
+def _nicknames_of_key(key: str) -> tuple[str, ...]:
     found = set(_nicknamer().nicknames_of(key))
     for size in range(_MIN_STEM, len(key)):
         found |= _nicknames_by_stem().get(key[:size], frozenset())
-    return sorted(n.capitalize() for n in found if n != key)
+    return tuple(sorted(n.capitalize() for n in found if n != key))
 
 
 def same_given_name(a: str, b: str) -> bool:

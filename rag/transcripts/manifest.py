@@ -123,3 +123,14 @@ def file_name_for(company: str, quarter: str, language: str, layout: str) -> str
     """ "NVIDIA", "2025Q3", "en" → "nvidia-2025q3.en.txt"."""
     slug = re.sub(r"[^\w]+", "-", company.casefold()).strip("-_") or "call"
     return f"{slug}-{quarter.lower()}.{language}.{'json' if layout == JSON_LAYOUT else 'txt'}"
+
+
+def corpus_summary(calls: list[CallInfo]) -> str:
+    """One line for a corpus of any size: "30 companies · 60 calls · 2020Q1–2022Q2"."""
+    if not calls:
+        return "no calls"
+    companies = len({c.company for c in calls})
+    quarters = sorted({c.quarter for c in calls})
+    span = quarters[0] if len(quarters) == 1 else f"{quarters[0]}–{quarters[-1]}"
+    plural = "company" if companies == 1 else "companies"
+    return f"{companies:,} {plural} · {len(calls):,} call{'' if len(calls) == 1 else 's'} · {span}"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import UnknownSpeaker
-from rag.text.names import name_key
+from rag.text.names import name_key, name_listing
 from rag.transcripts.aliases import derived_aliases
 
 
@@ -115,6 +115,18 @@ class SpeakerDirectory:
         """An independent copy: changes to it leave this directory as it is."""
         return SpeakerDirectory(list(self.people), dict(self.role_aliases), dict(self.firm_aliases))
 
+    def companies_of(self, names: Iterable[str]) -> list[str]:
+        """The companies of the people with these canonical names, in directory order (found by key,
+        not by a pass over everyone: a question asks this, and a library has thousands of people)."""
+        found: dict[int, str] = {}
+        for name in names:
+            index = self._by_key.get(name_key(name))
+            if index is None or self.people[index].name != name:  # an alias of someone else first
+                index = next((i for i, p in enumerate(self.people) if p.name == name), None)
+            if index is not None and self.people[index].company:
+                found[index] = self.people[index].company or ""
+        return [found[i] for i in sorted(found)]
+
     @property
     def names(self) -> list[str]:
         return [p.name for p in self.people]
@@ -131,7 +143,7 @@ class SpeakerDirectory:
         """Like `get`, but an unknown name is an error that lists who is known."""
         person = self.get(name)
         if person is None or (among is not None and person.name not in among):
-            known = ", ".join(among if among is not None else self.names)
+            known = name_listing([name], among if among is not None else self.names)
             raise UnknownSpeaker(f"unknown speaker {name!r}: known speakers are {known}")
         return person
 
