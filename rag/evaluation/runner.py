@@ -249,10 +249,12 @@ def run_eval_command(
         )
     corpus_path = Path(corpus) if corpus is not None else None
     if is_dialogue_file(questions_path):
-        raise ValueError(
-            f"{questions_path} is a dialogue set: check it with `python eval/check_questions.py "
-            f"{questions_path}`; scoring dialogues turn by turn is the conversation runner's job"
-        )
+        from rag.evaluation.dialogue_runner import run_dialogue_command
+
+        if mode != "extractive":
+            raise ValueError(f"{questions_path} is a dialogue set: it is scored in extractive mode only")
+        json_out = Path(json_path) if json_path is not None else None
+        return run_dialogue_command(settings, questions_path, corpus_path, json_out, cache)
     if uses_corpus_spec(questions_path, corpus_path):
         spec = corpus_spec_of(questions_path, corpus_path)
         questions = load_questions(settings.transcripts_dir, questions_path, corpus=corpus_path)
