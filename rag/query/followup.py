@@ -26,7 +26,8 @@ _ELLIPSIS = re.compile(
 )
 # A pronoun for a person points to the previous speakers; one for a thing to the previous topic.
 _PERSON_PRONOUN = re.compile(r"\b(?:he|she|him|they|them)\b|他|她", re.I)
-_THING_PRONOUN = re.compile(r"\b(?:it|that|this|those|these)\b|它|这个|那个", re.I)
+_THING_PRONOUN = re.compile(r"(?<!after )(?<!before )\b(?:it|that|this|those|these)\b|它|这个|那个", re.I)
+_ASKING = re.compile(r"\bask(?:s|ed|ing)?\b|问", re.I)
 
 
 @dataclass(frozen=True)
@@ -94,18 +95,25 @@ def resolve_follow_up(
         }
         inherited["quarter"] = list(previous.quarters or previous.missing_calls)
     points_at_topic = bool(_THING_PRONOUN.search(question))
-    if previous.terms and (not own_topic or points_at_topic):
+    if (
+        previous.terms
+        and (not own_topic or points_at_topic)
+        and not _asks_what_was_asked(request, vocabulary)
+    ):
         own = {t.text for t in request.terms}
-        terms = request.terms + tuple(t for t in previous.terms if t.text not in own)
+        # the inherited topic is a lead for search, not proof: a follow-up is not refused because its
+        # answer words the earlier topic differently
+        carried = tuple(replace(t, bridged=True) for t in previous.terms if t.text not in own)
+        terms = request.terms + carried
         changes |= {
             "terms": terms,
             "topic_text": f"{request.topic_text} {previous.topic_text}",
             "wants_number": request.wants_number or previous.wants_number,
         }
         inherited["topic"] = [t.text for t in previous.terms if t.text not in own]
-    elif not own_topic and previous.topic_text.strip():
-        # no key terms to carry (the previous topic is words no term covers), but its words still
-        # steer lexical search
+    elif previous.topic_text.strip():
+        # a topic of its own replaces the previous one ("And capex?"), or there are no key terms to
+        # carry: the previous topic's words still steer lexical search, and prove nothing
         changes["topic_text"] = f"{request.topic_text} {previous.topic_text}"
     resolution = Resolution(
         replace(request, **changes),
@@ -118,6 +126,14 @@ def resolve_follow_up(
         asked = replace(resolution.request, question=search_text(resolution))
         resolution = replace(resolution, request=asked)
     return resolution
+
+
+def _asks_what_was_asked(request: SearchRequest, vocabulary: Vocabulary | None) -> bool:
+    """ "And what did Kaumil Gajrawala ask after that?": the topic is what it asks for, not one it has."""
+    if vocabulary is None or not request.speakers or not _ASKING.search(request.question):
+        return False
+    people = [vocabulary.directory.get(name) for name in request.speakers]
+    return all(p is not None and p.is_analyst for p in people)
 
 
 def _same_companies(request: SearchRequest, previous: SearchRequest, vocabulary: Vocabulary | None) -> bool:
