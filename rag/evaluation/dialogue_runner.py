@@ -177,9 +177,8 @@ def run_dialogue_command(
     cache: Path | None = None,
 ) -> int:
     """`rag eval --questions eval/dialogues.jsonl`: build (or reuse) the spec's corpus, score every turn."""
-    from rag.evaluation.corpus_build import prepare_corpus
+    from rag.evaluation.corpus_build import describe_corpus, prepare_corpus
     from rag.evaluation.corpus_spec import load_corpus_spec
-    from rag.evaluation.runner import describe_corpus
 
     dialogues = load_dialogues(dialogues_file, corpus)
     prepared = prepare_corpus(

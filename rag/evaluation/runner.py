@@ -23,7 +23,7 @@ from rag.answer.types import Answer
 from rag.api import QueryEngine, ask, engine
 from rag.errors import RagError
 from rag.evaluation.baseline import run_naive_baseline, run_plain_dense
-from rag.evaluation.corpus_build import EvalCorpus, prepare_corpus
+from rag.evaluation.corpus_build import describe_corpus, prepare_corpus
 from rag.evaluation.gold import (
     QUESTIONS_FILE,
     GoldQuestion,
@@ -209,14 +209,6 @@ def evaluate(
         questions_file=questions_file,
         plain_dense=plain_dense,
         corpus=corpus,
-    )
-
-
-def describe_corpus(prepared: EvalCorpus) -> str:
-    how = f"built in {prepared.seconds:.0f} s" if prepared.built else "reused"
-    return (
-        f"{prepared.spec.path.name}: {len(prepared.spec.calls)} calls, {prepared.chunks} chunks, "
-        f"{how} ({prepared.folder})"
     )
 
 
