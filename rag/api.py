@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from rag.answer.abstention import CorpusFacts, why_unanswerable
 from rag.answer.extractive import abstention_answer, extractive_answer
 from rag.answer.types import Answer
-from rag.errors import IndexUnavailable
+from rag.errors import IndexUnavailable, InvalidQuestion
 from rag.indexing.build import build_index
 from rag.indexing.embedding.embedders import Embedder, load_embedder
 from rag.indexing.journal import recover
@@ -23,6 +24,7 @@ from rag.indexing.library import prepare_library
 from rag.indexing.mentions import CorpusMentions
 from rag.indexing.milvus_store import attach_vector_store
 from rag.indexing.store import IndexStore, index_version, load_index, staleness
+from rag.query.followup import Resolution, request_from_dict, request_to_dict, resolve_follow_up
 from rag.query.retrieve import Hit, build_query, languages_in_scope, search
 from rag.query.understand import SearchRequest, Vocabulary, check_question, understand, within_languages
 from rag.settings import Settings
@@ -32,6 +34,9 @@ from rag.transcripts.speakers import Person
 
 Progress = Callable[[str], None]
 MODES = ("extractive", "llm")
+# the conversation so far: previous answers (an `Answer`, or its `to_dict()` as `rag ask --json` writes
+# it); a follow-up inherits from the last one's resolved request
+History = Sequence["Answer | Mapping[str, Any]"]
 
 
 def _progress(message: str) -> None:
@@ -195,23 +200,58 @@ class QueryEngine:
         quarter: str | None = None,
         company: str | None = None,
         top_k: int | None = None,
+        history: History = (),
     ) -> tuple[Answer, list[Hit]]:
-        """The extractive answer and the passages it stands on (none when it abstains)."""
+        """The extractive answer and the passages it stands on (none when it abstains).
+
+        With `history`, a follow-up inherits what it lacks from the last previous answer's resolved
+        request (rag.query.followup); the answer says what it inherited."""
         self.refresh()
         question = check_question(question, self.settings.max_question_chars)
         top_k = self._top_k(top_k)
         loaded = self._loaded
-        request = understand(question, loaded.vocabulary, speaker=speaker, quarter=quarter, company=company)
-        request = within_languages(request, languages_in_scope(loaded.store, request))
+        own = understand(question, loaded.vocabulary, speaker=speaker, quarter=quarter, company=company)
+        resolution = resolve_follow_up(own, previous_request(history), loaded.vocabulary)
+        if resolution.inherited and self.settings.llm_base_url:
+            resolution = self._rewritten(resolution, speaker=speaker, quarter=quarter, company=company)
+        resolved = resolution.request
+        request = within_languages(resolved, languages_in_scope(loaded.store, resolved))
         hits: list[Hit] = []
         if not request.unknown_people:
             request, hits = self._search(loaded, request, top_k)
+        conversation: dict[str, Any] = {
+            "question": question,
+            "inherited": resolution.inherited,
+            "inherited_from": resolution.previous_question if resolution.inherited else "",
+            "rewritten": resolution.rewritten,
+            "resolved": request_to_dict(resolved),
+        }
         abstention = why_unanswerable(request, hits, loaded.facts, self.settings.abstention)
         if abstention is not None:
-            return abstention_answer(question, abstention, request.filters()), []
-        answer = extractive_answer(request, hits, self.settings.quoting)
+            return replace(abstention_answer(question, abstention, request.filters()), **conversation), []
+        answer = replace(extractive_answer(request, hits, self.settings.quoting), **conversation)
         by_id = {h.chunk.id: h for h in hits}
         return answer, [by_id[c.chunk_id] for c in answer.citations]
+
+    def _rewritten(
+        self, resolution: Resolution, *, speaker: str | None, quarter: str | None, company: str | None
+    ) -> Resolution:
+        """The model's standalone rewrite of a follow-up, kept when its own reading keeps every entity
+        the rule-based resolution found; else the rule-based resolution (rag.answer.rewrite)."""
+        from rag.answer.rewrite import keeps_entities, rewrite_follow_up
+
+        rewrite = rewrite_follow_up(resolution.previous_question, resolution.own_question, self.settings)
+        if rewrite is None:
+            return resolution
+        try:
+            text = check_question(rewrite, self.settings.max_question_chars)
+        except InvalidQuestion:
+            return resolution
+        vocabulary = self._loaded.vocabulary
+        alone = understand(text, vocabulary, speaker=speaker, quarter=quarter, company=company)
+        if not keeps_entities(resolution.request, alone, vocabulary):
+            return resolution
+        return replace(resolution, request=alone, rewritten=text)
 
     def _top_k(self, top_k: int | None) -> int:
         top_k = self.settings.top_k if top_k is None else top_k
@@ -229,19 +269,22 @@ class QueryEngine:
         company: str | None = None,
         top_k: int | None = None,
         mode: str = "extractive",
+        history: History = (),
     ) -> Answer:
         """Extractive by default; mode="llm" generates from the same passages and verifies the result,
-        falling back to the extractive answer (with a notice) whenever generation cannot be trusted."""
+        falling back to the extractive answer (with a notice) whenever generation cannot be trusted.
+        `history`: the conversation so far (see `extractive`); without it every question stands alone."""
         _check_mode(mode)
         fallback, hits = self.extractive(
-            question, speaker=speaker, quarter=quarter, company=company, top_k=top_k
+            question, speaker=speaker, quarter=quarter, company=company, top_k=top_k, history=history
         )
         if mode == "llm" and hits:
             from rag.answer.generate import generate_answer  # the openai client costs ~1 s to import
 
-            return generate_answer(
-                fallback.question, [(h.chunk, h.score) for h in hits], fallback, self.settings
+            answer = generate_answer(
+                _generation_question(fallback), [(h.chunk, h.score) for h in hits], fallback, self.settings
             )
+            return _as_asked(answer, fallback)
         return fallback
 
     def ask_stream(
@@ -253,20 +296,82 @@ class QueryEngine:
         company: str | None = None,
         top_k: int | None = None,
         mode: str = "llm",
+        history: History = (),
     ) -> Iterator[str | Answer]:
         """Text deltas as the model writes them, then the verified `Answer` (extractive: just the Answer)."""
         _check_mode(mode)
         fallback, hits = self.extractive(
-            question, speaker=speaker, quarter=quarter, company=company, top_k=top_k
+            question, speaker=speaker, quarter=quarter, company=company, top_k=top_k, history=history
         )
         if mode == "llm" and hits:
             from rag.answer.generate import stream_answer
 
-            yield from stream_answer(
-                fallback.question, [(h.chunk, h.score) for h in hits], fallback, self.settings
-            )
+            for part in stream_answer(
+                _generation_question(fallback), [(h.chunk, h.score) for h in hits], fallback, self.settings
+            ):
+                yield _as_asked(part, fallback) if isinstance(part, Answer) else part
         else:
             yield fallback
+
+
+class Conversation:
+    """A conversation with the engine: each question may follow up on the one before it.
+
+    `ask` passes the answers so far as the history, so "And what did Zuckerberg say about it?" after
+    "What did Susan say about capex in 2025?" keeps the topic; `standalone` asks without them."""
+
+    def __init__(self, query_engine: QueryEngine, history: History = ()) -> None:
+        self.engine = query_engine
+        self.history: list[Answer | Mapping[str, Any]] = list(history)
+
+    def ask(self, question: str, **options: Any) -> Answer:
+        """Answer `question` in the conversation (options as for `QueryEngine.ask`) and remember it."""
+        answer = self.engine.ask(question, history=self.history, **options)
+        self.history.append(answer)
+        return answer
+
+    def standalone(self, question: str, **options: Any) -> Answer:
+        """Answer `question` as if it were the first, and remember it as the conversation's latest."""
+        answer = self.engine.ask(question, **options)
+        self.history.append(answer)
+        return answer
+
+
+def previous_request(history: History) -> SearchRequest | None:
+    """The request the last previous answer resolved to; None for an empty history (a first question)."""
+    if not history:
+        return None
+    last = history[-1]
+    resolved = last.resolved if isinstance(last, Answer) else last.get("resolved")
+    if not resolved:
+        if isinstance(last, Mapping) and "question" not in last:
+            raise InvalidQuestion(
+                "the previous answer is not an answer: pass what `rag ask --json` printed for it"
+            )
+        return None  # an answer from before conversations (or an error): nothing to inherit
+    try:
+        return request_from_dict(dict(resolved))
+    except (KeyError, TypeError, ValueError) as err:
+        raise InvalidQuestion(f"the previous answer's resolved request cannot be read: {err}") from err
+
+
+def _generation_question(fallback: Answer) -> str:
+    """What the model is asked: the rewrite, or the follow-up with what it inherited."""
+    if fallback.rewritten:
+        return fallback.rewritten
+    return str(fallback.resolved.get("question") or fallback.question)
+
+
+def _as_asked(answer: Answer, fallback: Answer) -> Answer:
+    """The generated answer under the question as typed, with the conversation's fields."""
+    return replace(
+        answer,
+        question=fallback.question,
+        inherited=fallback.inherited,
+        inherited_from=fallback.inherited_from,
+        rewritten=fallback.rewritten,
+        resolved=fallback.resolved,
+    )
 
 
 def _check_mode(mode: str) -> None:
@@ -310,12 +415,14 @@ def ask(
     top_k: int | None = None,
     mode: str = "extractive",
     settings: Settings | None = None,
+    history: History = (),
 ) -> Answer:
     """Answer a question about the earnings calls, with [n] markers citing `Answer.citations`.
 
-    `top_k` defaults to `Settings.top_k` (5)."""
+    `top_k` defaults to `Settings.top_k` (5). `history`: the previous answers of the conversation
+    (`Answer`s or their dicts), for a follow-up to inherit from; without it the question stands alone."""
     return engine(settings).ask(
-        question, speaker=speaker, quarter=quarter, company=company, top_k=top_k, mode=mode
+        question, speaker=speaker, quarter=quarter, company=company, top_k=top_k, mode=mode, history=history
     )
 
 
@@ -328,10 +435,11 @@ def ask_stream(
     top_k: int | None = None,
     mode: str = "llm",
     settings: Settings | None = None,
+    history: History = (),
 ) -> Iterator[str | Answer]:
     """Streaming variant of `ask`: text deltas, then the verified `Answer`."""
     return engine(settings).ask_stream(
-        question, speaker=speaker, quarter=quarter, company=company, top_k=top_k, mode=mode
+        question, speaker=speaker, quarter=quarter, company=company, top_k=top_k, mode=mode, history=history
     )
 
 
@@ -342,6 +450,7 @@ def catalog(settings: Settings | None = None) -> Catalog:
 __all__ = [
     "Answer",
     "Catalog",
+    "Conversation",
     "EngineCache",
     "IndexUnavailable",
     "QueryEngine",

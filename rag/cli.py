@@ -34,25 +34,58 @@ def format_answer(answer: Answer) -> str:
             passage = c.text if len(c.text) <= 400 else c.text[:400] + " …"
             lines.append("    " + passage.replace("\n", "\n    "))
     lines.append(f"(mode: {answer.mode}{', abstained' if answer.abstained else ''})")
+    context = conversation_line(answer)
+    if context:
+        lines.append(context)
     return "\n".join(lines)
+
+
+def conversation_line(answer: Answer) -> str:
+    """What a follow-up took from the previous question, and the model's rewrite ("" when neither)."""
+    from rag.query.followup import describe_inherited
+
+    parts = []
+    if answer.inherited:
+        parts.append(f"(inherited {describe_inherited(answer.inherited)}, from your previous question)")
+    if answer.rewritten:
+        parts.append(f"(asked as: {answer.rewritten})")
+    return "\n".join(parts)
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from rag.api import QueryEngine
 
+    history = [_read_previous_answer(Path(args.after))] if args.after else []
     query_engine = QueryEngine.open(settings)
     filters = {"speaker": args.speaker, "quarter": args.quarter, "company": args.company, "top_k": args.top_k}
     if args.llm:
         answer = _stream_llm_answer(
-            query_engine.ask_stream(args.question, **filters), show_draft=not args.json
+            query_engine.ask_stream(args.question, history=history, **filters), show_draft=not args.json
         )
     else:
-        answer = query_engine.ask(args.question, **filters)
+        answer = query_engine.ask(args.question, history=history, **filters)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(format_answer(answer))
     return 0
+
+
+def _read_previous_answer(path: Path) -> dict[str, object]:
+    """A previous `rag ask --json` output, for `--after`; a bad file is a clear error, not a traceback."""
+    from rag.errors import InvalidQuestion
+
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise InvalidQuestion(f"--after {path}: cannot read it ({err.strerror or err})") from err
+    except json.JSONDecodeError as err:
+        raise InvalidQuestion(
+            f"--after {path}: not JSON ({err.msg}); give what `rag ask --json` printed"
+        ) from err
+    if not isinstance(previous, dict) or "question" not in previous:
+        raise InvalidQuestion(f"--after {path}: not an answer; give what `rag ask --json` printed")
+    return previous
 
 
 def _stream_llm_answer(stream, *, show_draft: bool) -> Answer:  # type: ignore[no-untyped-def]
@@ -96,10 +129,11 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.api import QueryEngine
+    from rag.api import Conversation, QueryEngine
 
-    chat_engine = QueryEngine.open(settings)
-    print("Ask about the earnings calls (empty line or Ctrl-D to quit).")
+    conversation = Conversation(QueryEngine.open(settings))
+    print("Ask about the earnings calls (empty line or Ctrl-D to quit; a follow-up keeps the context,")
+    print("'/new QUESTION' asks without it).")
     while True:
         try:
             question = input("> ").strip()
@@ -108,7 +142,11 @@ def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         if not question:
             return 0
         try:
-            print(format_answer(chat_engine.ask(question)))
+            if question.startswith("/new "):
+                answer = conversation.standalone(question[len("/new ") :])
+            else:
+                answer = conversation.ask(question)
+            print(format_answer(answer))
         except RagError as err:
             print(f"error: {err}")
 
@@ -322,6 +360,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--company", help="only this company's calls")
     ask.add_argument("--top-k", type=int, default=None, help="passages to cite (default: Settings.top_k, 5)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument(
+        "--after",
+        metavar="PREVIOUS.json",
+        help="a follow-up: the previous question's `rag ask --json` output, to inherit its context from",
+    )
     ask.add_argument(
         "--llm",
         action="store_true",

@@ -141,6 +141,14 @@ class GenerationSettings:
 
 
 @dataclass(frozen=True)
+class ConversationSettings:
+    """Follow-up questions (rag.query.followup, rag.answer.rewrite)."""
+
+    # a standalone rewrite of a follow-up is one question: ~40 tokens; room for a long Chinese one
+    max_rewrite_tokens: int = 120
+
+
+@dataclass(frozen=True)
 class ServingSettings:
     """The web page shared by a team (ui/): how many answer at once, and what one user may send."""
 
@@ -210,6 +218,7 @@ class Settings:
     quoting: QuoteSettings = field(default_factory=QuoteSettings)
     abstention: AbstentionSettings = field(default_factory=AbstentionSettings)
     generation: GenerationSettings = field(default_factory=GenerationSettings)
+    conversation: ConversationSettings = field(default_factory=ConversationSettings)
     serving: ServingSettings = field(default_factory=ServingSettings)
     # The users file of the web page's sign-in (`rag users add`); None: nobody signs in.
     ui_auth_file: Path | None = None

@@ -297,12 +297,12 @@ def test_rag_eval_has_a_corpus_option() -> None:
     assert args.corpus == "spec.json"
 
 
-def test_rag_eval_refuses_the_dialogue_set_and_says_how_to_check_it(
+def test_rag_eval_scores_the_dialogue_set_in_extractive_mode_only(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from rag.cli import main
 
-    assert main(["eval", "--questions", str(checker.DIALOGUES_FILE)]) == 2
+    assert main(["eval", "--questions", str(checker.DIALOGUES_FILE), "--mode", "llm"]) == 2
     assert "is a dialogue set" in capsys.readouterr().err
 
 

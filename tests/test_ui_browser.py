@@ -171,3 +171,43 @@ def test_llm_mode_answers_and_says_which_mode_answered(ui_llm_page: Page):
     expect(cards(page).first).to_be_visible()
     expect(cards(page).filter(has_text="MTIA").first).to_be_visible()
     shot(page, "llm")
+
+
+def ask_next(page: Page, question: str, answers: int) -> Locator:
+    """Ask in the same conversation and wait for its reply, the `answers`-th final one."""
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    expect(page.locator("#chat .answer.final")).to_have_count(answers, timeout=ANSWER_TIMEOUT)
+    return page.locator("#chat .answer.final").last
+
+
+def test_three_turn_conversation_shows_what_each_follow_up_inherited(ui_page: Page):
+    first = ask_next(ui_page, "What did Susan say about capex in 2025?", 1)
+    expect(first.locator("a.cite").first).to_be_visible()
+    expect(first).not_to_contain_text("from your previous question")
+    expect(ui_page.locator("#ask-standalone")).to_be_hidden()
+
+    second = ask_next(ui_page, "And what did Zuckerberg say about it?", 2)
+    expect(second.locator("a.cite").first).to_be_visible()
+    expect(second.locator(".searched")).to_contain_text("topic capex, from your previous question")
+    expect(cards(ui_page).first).to_contain_text("Mark Zuckerberg")
+
+    third = ask_next(ui_page, "What about on the 2023Q2 call?", 3)
+    expect(third.locator("a.cite").first).to_be_visible()
+    expect(third.locator(".searched")).to_contain_text("quarter 2023Q2")
+    expect(third.locator(".searched")).to_contain_text("speaker Mark Zuckerberg")
+    expect(third.locator(".searched")).to_contain_text("from your previous question")
+    expect(ui_page.locator("#sources .sources-head .searched").first).to_contain_text("topic capex")
+    shot(ui_page, "conversation")
+
+    ui_page.locator("#ask-standalone").click()  # the same question, without the context
+    alone = ui_page.locator("#chat .answer.final, #chat .notice.error")
+    expect(alone).to_have_count(4, timeout=ANSWER_TIMEOUT)
+    expect(alone.last).not_to_contain_text("from your previous question")
+
+
+def test_a_follow_up_as_the_first_question_is_answered_on_its_own(ui_page: Page):
+    reply = ask(ui_page, "And what did Zuckerberg say about smart glasses?")
+    expect(reply.locator("a.cite").first).to_be_visible()
+    expect(reply).not_to_contain_text("from your previous question")

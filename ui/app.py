@@ -14,7 +14,7 @@ from rag.api import Catalog, QueryEngine
 from rag.settings import Settings
 from ui import render, upload
 from ui.accounts import Access, SignInGuard
-from ui.chat import Filters, Message, refused_view, run_turn, waiting_view
+from ui.chat import Filters, Message, next_context, refused_view, run_turn, waiting_view
 from ui.examples import curated_examples, drawn_examples
 from ui.limits import AnswerLine, QuestionLimiter
 from ui.style import APP_CSS
@@ -133,20 +133,63 @@ def build_app(
         quarter: str,
         speaker: str,
         mode: str,
+        context: list[Message] | None,
         request: gr.Request,
-    ) -> Iterator[tuple[list[Message], str, str, list[tuple[str, str]]]]:
-        """One chat turn; `earlier` holds this session's previous (question, sources panel) pairs.
+    ) -> Iterator[tuple[Any, ...]]:
+        """One chat turn; `earlier` holds this session's previous (question, sources panel) pairs,
+        `context` its latest answer, for a follow-up to inherit from (ui.chat.next_context).
         The question waits its turn in the line (its place shown) and counts against its user's limit."""
+        context = list(context or [])
+        for view in _respond(question, history, earlier, company, quarter, speaker, mode, context, request):
+            *shown, latest = view
+            if latest is None:
+                yield (*shown, context, gr.update())
+            else:
+                context = next_context(context, latest)
+                inherited = latest.answer is not None and bool(latest.answer.inherited)
+                yield (*shown, context, gr.update(visible=inherited))
+
+    def respond_standalone(
+        history: list[Message] | None,
+        earlier: list[tuple[str, str]] | None,
+        company: str,
+        quarter: str,
+        speaker: str,
+        mode: str,
+        context: list[Message] | None,
+        request: gr.Request,
+    ) -> Iterator[tuple[Any, ...]]:
+        """The latest question asked again without the conversation's context."""
+        last = str((context or [{}])[-1].get("question", ""))
+        yield from respond(last, history, earlier, company, quarter, speaker, mode, [], request)
+
+    def _respond(
+        question: str,
+        history: list[Message] | None,
+        earlier: list[tuple[str, str]] | None,
+        company: str,
+        quarter: str,
+        speaker: str,
+        mode: str,
+        context: list[Message],
+        request: gr.Request,
+    ) -> Iterator[tuple[Any, ...]]:
         filters = Filters.from_choices(company, quarter, speaker)
         question, history, earlier = question or "", history or [], list(earlier or [])
         placeholder = render.stack_sources(render.render_sources_placeholder(), earlier)
         if access.role_of(request.username if request else None) is None:
             gone = "Your account is no longer on this page's users list; sign in again."
-            yield refused_view(question, history, gone).history, placeholder, "", earlier
+            yield refused_view(question, history, gone).history, placeholder, "", earlier, None
             return
         wait = limiter.wait_seconds(requester(request))
         if wait > 0:
-            yield refused_view(question, history, limiter.message(wait)).history, placeholder, "", earlier
+            yield (
+                refused_view(question, history, limiter.message(wait)).history,
+                placeholder,
+                "",
+                earlier,
+                None,
+            )
             return
         pending = render.stack_sources(render.render_sources_pending(), earlier)
         with line.ticket() as ticket:
@@ -156,18 +199,19 @@ def build_app(
                 place = (line.ahead_of(ticket), line.answering)
                 if place != shown:
                     shown = place
-                    yield waiting_view(question, history, *place).history, pending, "", earlier
-            for view in run_turn(question, history, filters, mode or "extractive", engine):
+                    yield waiting_view(question, history, *place).history, pending, "", earlier, None
+            for view in run_turn(question, history, filters, mode or "extractive", engine, context):
                 if view.sources is None:
                     latest = (
                         render.render_sources_pending()
                         if view.pending
                         else render.render_sources_placeholder()
                     )
-                    yield view.history, render.stack_sources(latest, earlier), "", earlier
+                    yield view.history, render.stack_sources(latest, earlier), "", earlier, view
                 else:
                     panel = render.stack_sources(view.sources, earlier)
-                    yield view.history, panel, "", [(question, view.sources), *earlier][:MAX_EARLIER_PANELS]
+                    recent = [(question, view.sources), *earlier][:MAX_EARLIER_PANELS]
+                    yield view.history, panel, "", recent, view
 
     with gr.Blocks(title="Earnings-call Q&A", analytics_enabled=False, fill_width=True) as app:
         with gr.Row(equal_height=True):
@@ -230,12 +274,16 @@ def build_app(
                         elem_id="question",
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
+                again = gr.Button(
+                    "Ask it again without the context", visible=False, size="sm", elem_id="ask-standalone"
+                )
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 sources = gr.HTML(
                     render.render_sources_placeholder(), elem_id="sources", js_on_load=None, max_height=640
                 )
         earlier = gr.State([])
+        context = gr.State([])  # the latest answer: what a follow-up inherits from
         menus = [title, company, quarter, speaker]
 
         def on_load(request: gr.Request) -> tuple[Any, ...]:
@@ -277,8 +325,8 @@ def build_app(
 
         answer_event: dict[str, Any] = {
             "fn": respond,
-            "inputs": [question, chatbot, earlier, company, quarter, speaker, mode],
-            "outputs": [chatbot, sources, question, earlier],
+            "inputs": [question, chatbot, earlier, company, quarter, speaker, mode, context],
+            "outputs": [chatbot, sources, question, earlier, context, again],
             # Handlers admitted at once: AnswerLine runs serving.answer_workers of them, the rest wait
             # there with their place shown; beyond this Gradio's queue holds them.
             "concurrency_limit": serving.waiting_line,
@@ -290,9 +338,13 @@ def build_app(
         chatbot.example_select(_example_text, outputs=[question], queue=False, api_visibility="private").then(
             api_visibility="private", **answer_event
         )
+        again.click(
+            api_visibility="private",
+            **{**answer_event, "fn": respond_standalone, "inputs": answer_event["inputs"][1:]},
+        )
         chatbot.clear(
-            lambda: (render.render_sources_placeholder(), []),
-            outputs=[sources, earlier],
+            lambda: (render.render_sources_placeholder(), [], [], gr.update(visible=False)),
+            outputs=[sources, earlier, context, again],
             queue=False,
             api_visibility="private",
         )

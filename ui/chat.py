@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,7 @@ class ChatView:
     history: list[Message]
     sources: str | None = None
     pending: bool = False  # the answer is still being searched for or streamed
+    answer: Answer | None = None  # the complete answer, for the conversation's context
 
 
 def answer_key(history: list[Message]) -> str:
@@ -46,12 +47,16 @@ def answer_key(history: list[Message]) -> str:
     return f"a{replies + 1}"
 
 
-def _stream_answer(question: str, filters: Filters, mode: str, engine: QueryEngine) -> Iterator[str | Answer]:
-    """Text deltas then the final Answer in LLM mode; just the Answer in extractive mode."""
+def _stream_answer(
+    question: str, filters: Filters, mode: str, engine: QueryEngine, context: Sequence[Message] = ()
+) -> Iterator[str | Answer]:
+    """Text deltas then the final Answer in LLM mode; just the Answer in extractive mode. `context`:
+    the session's previous answers (as dicts), for a follow-up to inherit from."""
     kwargs: dict[str, Any] = {
         "speaker": filters.speaker,
         "quarter": filters.quarter,
         "company": filters.company,
+        "history": list(context[-1:]),
     }
     if mode == "llm":
         yield from engine.ask_stream(question, mode="llm", **kwargs)
@@ -73,7 +78,12 @@ def refused_view(question: str, history: list[Message], message: str) -> ChatVie
 
 
 def run_turn(
-    question: str, history: list[Message], filters: Filters, mode: str, engine: QueryEngine
+    question: str,
+    history: list[Message],
+    filters: Filters,
+    mode: str,
+    engine: QueryEngine,
+    context: Sequence[Message] = (),
 ) -> Iterator[ChatView]:
     """Show the question at once, then the reply as it arrives, then its sources.
 
@@ -86,10 +96,10 @@ def run_turn(
     yield ChatView([*history, {"role": "assistant", "content": pending}], pending=True)
     text = ""
     try:
-        for part in _stream_answer(question, filters, mode, engine):
+        for part in _stream_answer(question, filters, mode, engine, context):
             if isinstance(part, Answer):
                 reply = {"role": "assistant", "content": render.render_answer_message(part, key)}
-                yield ChatView([*history, reply], render.render_sources_panel(part, key))
+                yield ChatView([*history, reply], render.render_sources_panel(part, key), answer=part)
                 return
             text += part
             partial = {"role": "assistant", "content": render.render_partial_answer(text, key)}
@@ -102,3 +112,10 @@ def run_turn(
         message = "Something went wrong while answering; the server log has the details."
         reply = {"role": "assistant", "content": render.render_error(message)}
         yield ChatView([*history, reply])
+
+
+def next_context(context: Sequence[Message], view: ChatView) -> list[Message]:
+    """The session's context after a turn: the answer it ended with (a follow-up inherits from it)."""
+    if view.answer is None:
+        return list(context)
+    return [view.answer.to_dict()]

@@ -75,9 +75,24 @@ def _mode_label(answer: Answer) -> str:
     return "Extractive: quoted from the transcripts"
 
 
+def describe_searched(answer: Answer) -> str:
+    """The filters searched, then what a follow-up took from the previous question, and the model's
+    rewrite ("speaker Mark Zuckerberg · topic capex, from your previous question")."""
+    searched = describe_filters(answer.filters) or "all transcripts"
+    if answer.inherited:
+        names = (("speaker", "speaker"), ("company", "company"), ("quarter", "quarter"), ("topic", "topic"))
+        taken = " · ".join(
+            f"{label} {', '.join(answer.inherited[key])}" for key, label in names if answer.inherited.get(key)
+        )
+        searched += f"; inherited {taken}, from your previous question"
+    if answer.rewritten:
+        searched += f"; asked as “{answer.rewritten}”"
+    return searched
+
+
 def render_notices(answer: Answer) -> str:
     """Badges under a reply: which mode answered, what was searched, abstention and fallback notices."""
-    searched = describe_filters(answer.filters) or "all transcripts"
+    searched = describe_searched(answer)
     items = [
         f'<span class="badge mode-{escape(answer.mode)}">{escape(_mode_label(answer))}</span>',
         f'<span class="searched">Searched: {escape(searched)}</span>',
@@ -235,7 +250,7 @@ def render_sources(answer: Answer, key: str) -> str:
 
 def render_sources_panel(answer: Answer, key: str) -> str:
     """The sources panel: the question and what was searched, then one card per citation."""
-    searched = describe_filters(answer.filters) or "all transcripts"
+    searched = describe_searched(answer)
     header = (
         '<div class="sources-head">'
         f'<div class="asked">{escape(answer.question)}</div>'

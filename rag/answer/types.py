@@ -75,6 +75,15 @@ class Answer:
     notice: str | None = None  # e.g. why generation fell back to extraction
     filters: dict[str, Any] = field(default_factory=dict)  # speaker/quarter/company actually searched
     grounding: list[SentenceCheck] = field(default_factory=list)
+    # a follow-up in a conversation: what it took from the previous question ({"speaker": [...],
+    # "company": [...], "quarter": [...], "topic": [...]}; empty when it stood on its own), the
+    # previous question, and the model's standalone rewrite when one was used
+    inherited: dict[str, list[str]] = field(default_factory=dict)
+    inherited_from: str = ""
+    rewritten: str | None = None
+    # the request the question resolved to (rag.query.followup.request_to_dict): what the next
+    # question of the conversation inherits from
+    resolved: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -134,6 +134,14 @@ def reusable(folder: Path, settings: Settings, digest: str) -> bool:
     return recorded == digest and staleness(settings) is None
 
 
+def describe_corpus(prepared: EvalCorpus) -> str:
+    how = f"built in {prepared.seconds:.0f} s" if prepared.built else "reused"
+    return (
+        f"{prepared.spec.path.name}: {len(prepared.spec.calls)} calls, {prepared.chunks} chunks, "
+        f"{how} ({prepared.folder})"
+    )
+
+
 def prepare_corpus(
     spec: CorpusSpec,
     settings: Settings,

@@ -23,7 +23,7 @@ from rag.answer.types import Answer
 from rag.api import QueryEngine, ask, engine
 from rag.errors import RagError
 from rag.evaluation.baseline import run_naive_baseline, run_plain_dense
-from rag.evaluation.corpus_build import EvalCorpus, prepare_corpus
+from rag.evaluation.corpus_build import describe_corpus, prepare_corpus
 from rag.evaluation.gold import (
     QUESTIONS_FILE,
     GoldQuestion,
@@ -212,14 +212,6 @@ def evaluate(
     )
 
 
-def describe_corpus(prepared: EvalCorpus) -> str:
-    how = f"built in {prepared.seconds:.0f} s" if prepared.built else "reused"
-    return (
-        f"{prepared.spec.path.name}: {len(prepared.spec.calls)} calls, {prepared.chunks} chunks, "
-        f"{how} ({prepared.folder})"
-    )
-
-
 def run_eval_command(
     settings: Settings,
     mode: str = "extractive",
@@ -249,10 +241,12 @@ def run_eval_command(
         )
     corpus_path = Path(corpus) if corpus is not None else None
     if is_dialogue_file(questions_path):
-        raise ValueError(
-            f"{questions_path} is a dialogue set: check it with `python eval/check_questions.py "
-            f"{questions_path}`; scoring dialogues turn by turn is the conversation runner's job"
-        )
+        from rag.evaluation.dialogue_runner import run_dialogue_command
+
+        if mode != "extractive":
+            raise ValueError(f"{questions_path} is a dialogue set: it is scored in extractive mode only")
+        json_out = Path(json_path) if json_path is not None else None
+        return run_dialogue_command(settings, questions_path, corpus_path, json_out, cache)
     if uses_corpus_spec(questions_path, corpus_path):
         spec = corpus_spec_of(questions_path, corpus_path)
         questions = load_questions(settings.transcripts_dir, questions_path, corpus=corpus_path)
