@@ -215,7 +215,12 @@ class QueryEngine:
         if resolution.inherited and self.settings.llm_base_url:
             resolution = self._rewritten(resolution, speaker=speaker, quarter=quarter, company=company)
         resolved = resolution.request
-        request = within_languages(resolved, languages_in_scope(loaded.store, resolved))
+        # only a Chinese question asks which languages its passages are in (one filter lookup)
+        request = (
+            within_languages(resolved, languages_in_scope(loaded.store, resolved))
+            if resolved.language == "zh"
+            else resolved
+        )
         hits: list[Hit] = []
         if not request.unknown_people:
             request, hits = self._search(loaded, request, top_k)

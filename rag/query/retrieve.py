@@ -73,6 +73,8 @@ def allowed_rows(
 def languages_in_scope(store: IndexStore, request: SearchRequest) -> set[str]:
     """The languages of the passages the request's filters allow."""
     allowed = allowed_rows(store, request)
+    if allowed is None:
+        return set(store.rows_by["language"])  # the corpus's languages: no rows read
     return {
         language
         for language, rows in store.rows_by["language"].items()
