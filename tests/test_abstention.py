@@ -177,10 +177,49 @@ def test_a_figure_for_the_asked_quarter_is_answerable() -> None:
     assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None
 
 
-def test_no_figure_for_the_asked_year_abstains() -> None:
+def test_a_figure_only_for_another_year_abstains_and_names_the_year_given() -> None:
     request = SearchRequest("What is 2025 capex?", terms=(CAPEX,), wants_number=True, years=frozenset({2025}))
     hits = [_hit("Capex was $10 billion in 2023.", quarter="2024Q3")]
-    assert _reason(request, hits) == "no passage gives a figure for “capex” in 2025"
+    assert _reason(request, hits) == "the passages give “capex” for 2023, not for 2025"
+
+
+def test_this_years_figure_on_a_mid_year_call_is_not_next_years() -> None:
+    request = SearchRequest("What is 2025 capex?", terms=(CAPEX,), wants_number=True, years=frozenset({2025}))
+    hits = [_hit("For the full year we expect capex of $12 billion.", quarter="2024Q3")]
+    assert _reason(request, hits) == "the passages give “capex” for 2024, not for 2025"
+
+
+def test_next_year_on_a_mid_year_call_is_the_following_year() -> None:
+    request = SearchRequest("What is 2025 capex?", terms=(CAPEX,), wants_number=True, years=frozenset({2025}))
+    hits = [_hit("Next year we expect capex of $12 billion.", quarter="2024Q3")]
+    assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None
+
+
+def test_the_year_discussed_without_a_figure_abstains() -> None:
+    request = SearchRequest("What is 2026 capex?", terms=(CAPEX,), wants_number=True, years=frozenset({2026}))
+    hits = [_hit("Capex will grow significantly in 2026, and we will say more later.", quarter="2025Q2")]
+    assert _reason(request, hits) == "no passage gives a figure for “capex” in 2026"
+
+
+def test_a_figure_worded_otherwise_proves_no_absence() -> None:
+    """No sentence states a capex figure for any year: the passage may word it otherwise, so no proof."""
+    request = SearchRequest("What is 2025 capex?", terms=(CAPEX,), wants_number=True, years=frozenset({2025}))
+    hits = [
+        _hit(
+            "Capex matters to us. We will say more soon. We plan to invest $12 billion in plants.",
+            quarter="2024Q3",
+        )
+    ]
+    assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None
+
+
+def test_an_acronym_needs_no_figure_beside_it_it_may_be_spelled_out() -> None:
+    eps = Term("EPS", ("EPS",), specific=True)
+    request = SearchRequest("What EPS range does Acme expect?", terms=(eps,), wants_number=True)
+    hits = [
+        _hit("We raised EPS guidance. We will say more soon. Earnings per share will be $9.90 to $10.15.")
+    ]
+    assert why_unanswerable(request, hits, replace(CORPUS, mentions=lambda term: True), SETTINGS) is None
 
 
 def test_a_figure_naming_the_asked_year_is_answerable() -> None:

@@ -42,10 +42,13 @@ def test_a_short_name_or_ticker_that_is_a_word_counts_only_as_written() -> None:
 
 
 def test_a_derived_alias_that_names_two_companies_or_a_person_names_none() -> None:
-    aliases = {a.alias for a in generated_company_aliases(CORPUS, TICKERS, person_words=["Noel", "Wallace"])}
+    people = ["Noel", "Wallace", "Martin", "Sanders"]  # Noel Wallace and a Martin Sanders speak
+    aliases = {a.alias for a in generated_company_aliases([*CORPUS, "Campbell Soup"], TICKERS, people)}
     assert "American" not in aliases  # two American companies
-    assert "Martin" not in aliases  # a given name, not Martin Marietta
+    assert "Martin" not in aliases  # a Martin speaks: "Martin" is him, not Martin Marietta
+    assert "Campbell" in aliases  # a given name too, but nobody on the calls is called Campbell
     assert {"Colgate", "GLW", "WEC", "WEC Energy", "Yum", "Extra", "Discover"} <= aliases
+    assert "HEI" in {a.alias for a in generated_company_aliases(["Hawaiian Electric Industries"], {})}
     assert "Noel" not in {a.alias for a in generated_company_aliases(["Noel Industries"], {}, ["Noel"])}
 
 
@@ -107,3 +110,33 @@ def test_a_company_or_name_that_never_speaks_is_refused_but_an_ambiguous_first_n
     assert understand("What does Corning expect for 2022?", words).unknown_people == ()
     assert understand("诺福克南方铁路第三季度的总收入是多少?", words).unknown_people == ()
     assert understand("张三说了什么?", words).unknown_people == ("张三",)
+
+
+def test_a_period_a_question_is_about_widens_to_other_calls_but_the_time_of_speaking_does_not() -> None:
+    words = Vocabulary(
+        PEOPLE, CORPUS, speakers=["Noel Wallace"], quarters=["2021Q3", "2022Q3"], tickers=TICKERS
+    )
+    about = understand("What did Noel Wallace say about cost inflation heading into 2022?", words)
+    assert about.quarters_from_period and about.period_widens
+    assert understand("How much capex does Colgate expect to spend in 2022?", words).period_widens
+    assert not understand("What did Noel Wallace say in 2022 about pricing?", words).period_widens
+    assert not understand("What did Noel Wallace say about pricing on the Q4 2021 call?", words).period_widens
+
+
+def test_since_a_date_is_where_a_change_starts_not_the_period_asked() -> None:
+    words = Vocabulary(
+        PEOPLE, CORPUS, speakers=["Noel Wallace"], quarters=["2020Q3", "2021Q3"], tickers=TICKERS
+    )
+    assert understand("How much have customers grown since September 2020?", words).years == frozenset()
+    assert understand("客户数量自2020年9月以来增长了多少?", words).years == frozenset()
+    assert understand("How much did customers grow in 2020?", words).years == frozenset({2020})
+
+
+def test_a_year_range_is_a_comparison_only_when_the_question_asks_how_something_changed() -> None:
+    words = Vocabulary(
+        PEOPLE, CORPUS, speakers=["Noel Wallace"], quarters=["2021Q4", "2022Q4"], tickers=TICKERS
+    )
+    known = ["2021Q4", "2022Q4"]
+    assert not quarters_asked(words.read("What capital budget was requested from 2022 to 2024?"), known)[1]
+    assert not quarters_asked(words.read("为2022至2024年申请了多少资本预算?"), known)[1]
+    assert quarters_asked(words.read("How did capex guidance change from 2022 to 2023?"), known)[1]

@@ -11,14 +11,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rag.query.figures import figure_for_years
+from rag.query.figures import years_with_figures
 from rag.query.retrieve import Hit
 from rag.query.understand import SearchRequest
 from rag.settings import AbstentionSettings
 from rag.text.glossary import is_glossary_word
 from rag.text.names import name_listing
 from rag.text.numbers import claims, states_a_multiple
-from rag.text.quarters import quarters_named
+from rag.text.quarters import quarters_named, years_named
 from rag.text.sentences import split_sentences
 from rag.text.terms import Term
 
@@ -108,14 +108,26 @@ def why_unanswerable(
             f"电话会只给出了 {given} 的 {words},没有 {asked} 的数字",
         )
     years = set(request.years)
-    if wants_number and terms and years and not figure_for_years([h.chunk for h in hits], terms, years):
+    # evidence of absence: the passages state the figure, for other years only (a passage that words
+    # it otherwise, "capital expenditures" for "capex", proves nothing)
+    stated = (
+        years_with_figures([h.chunk for h in hits], terms, stop_at=years) if wants_number and years else set()
+    )
+    if wants_number and years and not stated & years and (stated or _discussed_in(hits, terms, years)):
         words = ", ".join(f"“{t.text}”" for t in terms)
         asked = ", ".join(str(y) for y in sorted(years))
+        if not stated:
+            return Abstention(
+                f"no passage gives a figure for {words} in {asked}",
+                f"没有任何段落给出 {asked} 年 {words} 的具体数字",
+            )
+        given = ", ".join(str(y) for y in sorted(stated))
         return Abstention(
-            f"no passage gives a figure for {words} in {asked}",
-            f"没有任何段落给出 {asked} 年 {words} 的具体数字",
+            f"the passages give {words} for {given}, not for {asked}",
+            f"检索到的段落只给出了 {given} 年的 {words},没有 {asked} 年的数字",
         )
-    specific = [t for t in terms if t.specific]
+    # a name ("Threads", "Reality Labs"), not an acronym ("EPS" is also "earnings per share")
+    specific = [t for t in terms if t.specific and not t.text.isupper()]
     others = [t for t in terms if not t.specific and len(t.variants) > 1]  # glossary terms ("operating loss")
     if wants_number and specific and not _figure_with_terms(hits, specific, others):
         words = ", ".join(f"“{t.text}”" for t in specific)
@@ -124,6 +136,18 @@ def why_unanswerable(
             f"没有任何段落给出 {words} 的具体数字",
         )
     return None
+
+
+def _discussed_in(hits: list[Hit], terms: list[Term], years: set[int]) -> bool:
+    """Whether a passage sentence (or the one before) names an asked year with one of the terms: the
+    passages speak of the thing for that year, so a figure for it would be there."""
+    for hit in hits:
+        sentences = split_sentences(hit.chunk.text)
+        for i in range(len(sentences)):
+            context = "".join(sentences[max(0, i - 1) : i + 1])
+            if years_named(context) & years and any(t.found_in(context) for t in terms):
+                return True
+    return False
 
 
 def known_names(asked: Sequence[str], known: list[str], settings: AbstentionSettings) -> str:

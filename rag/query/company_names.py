@@ -1,9 +1,11 @@
 """The names users write for the corpus's companies, generated from the names the calls record.
 
 "Colgate-Palmolive" is also "Colgate", "Edwards Lifesciences" is "Edwards", "WEC Energy Group" is "WEC
-Energy" and "WEC", "Yum! Brands" is "Yum", and every call's ticker ("GLW", "DHI") names its company.
-These aliases are derived, so they count only while they name one company and are no person's name
-part or a given name ("Martin Marietta" is not "Martin", "Charles River Laboratories" not "Charles").
+Energy" and "WEC", "Yum! Brands" is "Yum", "Hawaiian Electric Industries" is "HEI", and every call's
+ticker ("GLW", "DHI") names its company.
+These aliases are derived, so they count only while they name one company and are no name part of a
+person on the calls ("Martin Marietta" is not "Martin" while a Martin speaks; "Campbell Soup" is
+"Campbell" though Campbell is also a given name).
 A short name and a ticker match only as written, capitalised or upper case ("Discover", "Extra",
 "CL", "AN"), so "discover" or "extra" in a question stay words. rag/data/companies.json keeps what
 cannot be derived (Google for Alphabet, 谷歌, 苹果).
@@ -14,8 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-
-from rag.transcripts.aliases import is_given_name
 
 # words that make a legal or descriptive tail, dropped to make the short name ("WEC Energy Group")
 _TAIL_WORDS = {
@@ -83,9 +83,11 @@ def generated_company_aliases(
             len(words) > 1
             and (len(first) >= _MIN_SHORT or first.isupper() or company.split()[0].endswith("!"))
             and first.casefold() not in person
-            and not is_given_name(first)
         ):
             offer(first, company, True)
+        for initials in {"".join(w[0] for w in words), "".join(w[0] for w in tail_less)}:
+            if len(initials) >= 3 and initials.isupper():  # "HEI" for Hawaiian Electric Industries
+                offer(initials, company, True)
         for ticker in tickers.get(company, ()):
             if ticker and ticker.isupper():
                 offer(ticker, company, True)

@@ -202,7 +202,7 @@ def search(
 ) -> SearchResult:
     """`retrieve`, then the retry rules (see the module docstring)."""
     hits = retrieve(store, query, request, top_k, settings)
-    if not hits and request.quarters_from_period and request.quarters_named and request.wants_number:
+    if not hits and request.period_widens:
         request = replace(request, quarters=(), quarter_from_question=False, quarters_from_period=False)
         hits = retrieve(store, query, request, top_k, settings)
     if _executive_turns_miss(executives, request, hits):

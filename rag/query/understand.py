@@ -42,7 +42,11 @@ WHO_ASKED = re.compile(
 _ASKS_FOR_A_NUMBER = re.compile(
     r"多少|(?<!第)几|how (?:much|many|big|fast)|what (?:is|was|were|are) (?:the )?(?:[\w'’]+ ){0,3}"
     r"(?:guidance|range|revenue|growth|rate|number|capex|outlook|expense|margin|count|loss|profit|income)"
-    r"|in dollars|指引|增速|增长率|区间|范围|多少钱",
+    r"|in dollars|指引|增速|增长率|区间|范围|多少钱"
+    # "What EPS does Whirlpool expect for 2022?", "What revenue did DXC report?"
+    r"|\bwhat\s+(?:[\w'’-]+\s+){0,3}?(?:EPS|earnings per share|revenue|sales|capex|capital spending|margin"
+    r"|growth|guidance|outlook|cash flow|EBITDA|EBIT|income|profit|loss|dividend|tax rate|backlog"
+    r"|expenses?)\b",
     re.I,
 )
 _UNKNOWN_LATIN_SPEAKER = re.compile(
@@ -51,6 +55,22 @@ _UNKNOWN_LATIN_SPEAKER = re.compile(
     r"(?:'s)?\s+(?:say|said|talk|mention|think|comment|ask|discuss|describe|explain|note|expect|view|remark|answer)",
 )
 _UNKNOWN_CJK_SPEAKER = re.compile(r"(?P<name>[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8})")
+_SINCE = re.compile(
+    r"\bsince\s+(?:the\s+(?:end|start|beginning)\s+of\s+)?(?:[A-Z][a-z]+\.?\s+)?(?:\d{1,2},?\s+)?(?:20\d\d|Q[1-4]\s*20\d\d)"
+    r"|自?\s*20\d\d\s*年[^，。,?？]{0,8}?以来",
+)
+# a year the question has someone speak in is the call's date, not a period's figures: "say in 2022"
+_SPOKEN_IN = re.compile(
+    r"\b(?:say|said|says|ask|asked|tell|told|mention(?:ed)?|comment(?:ed)?|talk(?:ed)?)\s+(?:in|during)\s+"
+    r"(?:fiscal\s+)?20\d\d\b|在\s*20\d\d\s*年[^，。,?？]{0,6}?(?:说|表示|问|提到|谈到)",
+    re.I,
+)
+# a year range is a comparison only when the question asks how something changed over it
+_COMPARES = re.compile(
+    r"\bchang|\bcompar|\bvs\.?(?!\w)|\bversus\b|\bdiffer|\bevolv|\bover time\b|\btrend|\bshift"
+    r"|\bmov(?:e|ed)\b|变化|相比|对比|比较|变动|调整|演变|分别",
+    re.I,
+)
 _MENTIONS_A_CALL = re.compile(r"\bcalls?\b|\bconference\b|电话会|业绩会|财报会", re.I)
 _ASKING = re.compile(r"\bask(?:s|ed|ing)?\b|\bquestion(?:s|ed)?\b|问|提问", re.I)
 # "Meta's CFO", "Meta CFO", "苹果的首席财务官" / "the CFO of Apple", "the CEO at NVIDIA"
@@ -89,6 +109,9 @@ class SearchRequest:
     # the quarters are where a period's figures are discussed, not calls the question names; for a
     # quarter ("Q4 fiscal 2021 revenue"), when the other filters leave no passage there, every call
     quarters_from_period: bool = False
+    # the period is what the question is about, not when it was said ("heading into 2022", "capex in
+    # 2022"): when no call of the people or companies asked is in its scope, their other calls are
+    period_widens: bool = False
     terms: tuple[Term, ...] = ()  # key terms: the topic, bridged across languages
     topic_text: str = ""  # the question without names and periods: what lexical search reads
     language: str = "en"
@@ -170,12 +193,14 @@ class Vocabulary:
 
     def read(self, question: str) -> Mentions:
         found = [m for m in self._index.matches(question) if self._written_right(question, m)]
+        # "since September 2020" / "自2020年9月以来" is where a change starts, not the period asked about
+        periods = _SINCE.sub(lambda m: " " * len(m.group(0)), question)
         return Mentions(
             text=question,
             aliases=tuple(_one_name_per_person(question, found)),
-            quarters=tuple(quarter_mentions(question)),
-            years=frozenset(years_named(question)),
-            year_range=tuple(year_range(question)),
+            quarters=tuple(quarter_mentions(periods)),
+            years=frozenset(years_named(periods)),
+            year_range=tuple(year_range(periods)),
         )
 
     def _written_right(self, text: str, match: AliasMatch[Any]) -> bool:
@@ -414,7 +439,8 @@ def quarters_asked(mentions: Mentions, known: list[str]) -> tuple[list[str], boo
     # (Adding the previous Q3 call, where some companies guide, answered three unanswerable questions
     # of the real-calls sets with the current year's figures and found one more answer.)
     by_year = [q for q in known if int(q[:4]) in years or (int(q[:4]) + 1 in years and q.endswith("Q4"))]
-    compares = bool(mentions.year_range) or len(years) > 1
+    # "the rate case for 2022 to 2024" asks about one span; "from 2023 to 2025" how a figure changed
+    compares = bool(_COMPARES.search(mentions.text)) if mentions.year_range else len(years) > 1
     return sorted(by_year), compares and len(by_year) > 1
 
 
@@ -516,10 +542,9 @@ def understand(
         missing_calls=() if quarter else tuple(calls_missing(mentions, vocabulary.quarters)),
         speaker_from_question=bool(speakers) and not speaker,
         quarter_from_question=bool(quarters) and not quarter,
-        quarters_from_period=bool(quarters)
-        and not quarter
-        and not compares
-        and not _MENTIONS_A_CALL.search(question),
+        quarters_from_period=from_period,
+        period_widens=from_period
+        and (asks_for_a_number(question) or not (mentions.quarters or _SPOKEN_IN.search(question))),
         terms=tuple(key_terms(topic_text, set())),
         topic_text=topic_text,
         language=language_of(question),
