@@ -222,7 +222,13 @@ class Vocabulary:
         Apple"), else at `companies` or the companies the question names, else every holder: with
         several companies' calls, "the CFO" alone is each company's CFO.
         """
-        found = mentions.of(*_NAMES_A_SPEAKER)
+        # a name inside a company's name is the company: "Covey" of "Franklin Covey" is no Sean Covey
+        within = [(c.start, c.end) for c in mentions.of(COMPANY)]
+        found = [
+            m
+            for m in mentions.of(*_NAMES_A_SPEAKER)
+            if not any(a <= m.start and m.end <= b and b - a > m.end - m.start for a, b in within)
+        ]
         roles_asked = any(m.value[0] == ROLE for m in found)
         companies_named = mentions.of(COMPANY) if roles_asked else []
         scope = self._role_scope(companies_named, companies) if roles_asked else []

@@ -47,7 +47,8 @@ def name_tokens(name: str) -> tuple[str, list[str], str] | None:
     if len(tokens) < 2 or not all(_LATIN_TOKEN.fullmatch(t) or re.fullmatch(r"[A-Z]\.?", t) for t in tokens):
         return None
     given, *middle, surname = tokens
-    if len(given.rstrip(".")) < 2 or len(surname) < 2:
+    # an initial is a given name only before a full middle name ("K. Jon Taylor")
+    if len(surname) < 2 or (len(given.rstrip(".")) < 2 and not any(len(m.rstrip(".")) > 1 for m in middle)):
         return None
     return given, middle, surname
 
@@ -81,10 +82,22 @@ def derived_aliases(name: str) -> tuple[str, ...]:
     if parts is None:
         return ()
     given, middle, surname = parts
-    found = [f"{given} {surname}"] if middle else []
+    found = [f"{given} {surname}"] if middle and len(given.rstrip(".")) > 1 else []
     found += [f"{nickname} {surname}" for nickname in nicknames_of(given)]
-    found += [given, surname]
+    # a person may go by a middle name: "K. Jon Taylor" is Jon Taylor, "Nels Richard Nelson" Rick Nelson
+    for other in (m for m in middle if len(m.rstrip(".")) > 1):
+        found += [f"{other} {surname}", *(f"{nickname} {surname}" for nickname in nicknames_of(other))]
+    found += [given, surname] if len(given.rstrip(".")) > 1 else [surname]
     return tuple(alias for alias in dict.fromkeys(found) if alias != name)
+
+
+_QUOTED_NICKNAME = re.compile(r"\s*[\"“”'‘’(]([A-Z][a-z]+)[\"“”'‘’)]\s*")
+
+
+def without_quoted_nickname(label: str) -> str:
+    """A label with its quoted nickname taken out: 'Cynthia M. "Cindy" Sanborn' is Cynthia M. Sanborn
+    (the nickname table then makes her Cindy Sanborn too)."""
+    return _QUOTED_NICKNAME.sub(" ", label).strip()
 
 
 def same_person_name(a: str, b: str) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.errors import TranscriptError
+from rag.transcripts.aliases import without_quoted_nickname
 from rag.transcripts.clean import CleaningRules, clean_line, normalize_text
 from rag.transcripts.layouts import RawTurn
 from rag.transcripts.participants import (
@@ -93,7 +94,7 @@ def split_json_turns(text: str, rules: CleaningRules) -> JsonTranscript:
             speech = _field(entry, _SPEECH_KEYS) or ""
             lines = [clean_line(line, rules) for line in normalize_text(speech).split("\n")]
             body = "\n".join(line for line in lines if line)
-            speaker = (_field(entry, _SPEAKER_KEYS) or "").strip()
+            speaker = without_quoted_nickname((_field(entry, _SPEAKER_KEYS) or "").strip())
             if not body:
                 continue
             label = (

@@ -9,11 +9,12 @@ directory is their merge (`rag.transcripts.speakers.merge_people`), made in one 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rag.errors import TranscriptError
+from rag.transcripts.aliases import name_tokens, same_given_name
 from rag.transcripts.attribution import Turn, attribute_turns
 from rag.transcripts.clean import (
     CleaningRules,
@@ -109,4 +110,30 @@ def parse_call(text: str, call: CallInfo, directory: SpeakerDirectory, rules: Cl
     turns = attribute_turns(split.raw_turns, local, call.company, call.hints, split.participants)
     named = dict.fromkeys(t.speaker for t in turns if t.attributed)
     people = [p for p in (local.get(name) for name in named) if p is not None]
+    introduced = [p.name for p in team_introductions(split.text)]
+    people = [with_introduced_names(p, introduced) for p in people]
     return ParsedCall(call, turns, people, split.pages)
+
+
+def with_introduced_names(person: Person, introduced: Sequence[str]) -> Person:
+    """The person with the names the call's host introduces them by ("Yemi Akinkugbe, our Chief
+    Excellence Officer" is Olayemi Akinkugbe): same surname, and a given name that is theirs, a
+    nickname of it or a part of it."""
+    mine = name_tokens(person.name)
+    if mine is None:
+        return person
+    given, middle, surname = mine
+    names = [given.rstrip("."), *(m.rstrip(".") for m in middle)]
+    extra = []
+    for name in introduced:
+        theirs = name_tokens(name)
+        if theirs is None or theirs[2].casefold() != surname.casefold() or name in person.aliases:
+            continue
+        used = theirs[0]
+        if any(
+            same_given_name(used, own) or (len(used) >= 3 and used.casefold() in own.casefold())
+            for own in names
+            if len(own) > 1
+        ):
+            extra.append(name)
+    return replace(person, aliases=tuple(dict.fromkeys([*person.aliases, *extra]))) if extra else person

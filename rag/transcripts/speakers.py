@@ -79,13 +79,13 @@ class SpeakerDirectory:
             self._index_derived(i, person)
 
     def _index_derived(self, index: int, person: Person) -> None:
-        for alias in derived_aliases(person.name):
+        for alias in _derived_of(person):
             key = name_key(alias)
             self._derived.setdefault(key, set()).add(index)
             self._derived_text.setdefault(key, alias)
 
     def _unindex_derived(self, index: int, person: Person) -> None:
-        for alias in derived_aliases(person.name):
+        for alias in _derived_of(person):
             self._derived.get(name_key(alias), set()).discard(index)
 
     def _derived_person(self, key: str) -> int | None:
@@ -203,3 +203,13 @@ def merge_people(directory: SpeakerDirectory, people: Iterable[Person]) -> Speak
     for person in people:
         merged.add(person)
     return merged
+
+
+def _derived_of(person: Person) -> tuple[str, ...]:
+    """Aliases generated from the person's name and from the other full names they go by ("Yemi
+    Akinkugbe", as the host introduces Olayemi Akinkugbe, makes "Yemi")."""
+    found = list(derived_aliases(person.name))
+    for alias in person.aliases:
+        if alias != person.name:
+            found += derived_aliases(alias)
+    return tuple(dict.fromkeys(found))
