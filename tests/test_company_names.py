@@ -110,6 +110,10 @@ def test_a_company_or_name_that_never_speaks_is_refused_but_an_ambiguous_first_n
     assert understand("What does Corning expect for 2022?", words).unknown_people == ()
     assert understand("诺福克南方铁路第三季度的总收入是多少?", words).unknown_people == ()
     assert understand("张三说了什么?", words).unknown_people == ("张三",)
+    # a role after the name, or its bracketed Latin spelling naming a corpus company: a company
+    assert understand("金佰利 CEO 说中国的业务增长如何?", words).unknown_people == ()
+    assert understand("卡莱尔(Colgate)的首席执行官说了什么?", words).unknown_people == ()
+    assert understand("张三(Zhang San)说了什么?", words).unknown_people == ("张三",)
 
 
 def test_a_period_a_question_is_about_widens_to_other_calls_but_the_time_of_speaking_does_not() -> None:

@@ -420,6 +420,27 @@ _SPEECH_AFTER = re.compile(
 )
 
 
+# after a Chinese name: its Latin spelling in brackets ("卡莱尔(Carlisle)"), then maybe a role
+_BRACKETED_LATIN = re.compile(r"\s*[（(]\s*(?P<latin>[A-Za-z][A-Za-z0-9.&'’\- ]*?)\s*[)）]")
+_ROLE_AFTER = re.compile(r"\s*(?:的\s*)?(?:CEO|CFO|COO|首席|总裁|董事长|管理层|高管)")
+
+
+def _named_otherwise(question: str, name: str, vocabulary: Vocabulary) -> bool:
+    """Whether a Chinese name that seems to speak is a company or a known person by its wording: a role
+    follows it ("金佰利 CEO 说", "安博(Prologis)CFO 说"), or its bracketed Latin spelling names a corpus
+    company or speaker."""
+    for found in re.finditer(re.escape(name), question):
+        bracket = _BRACKETED_LATIN.match(question, found.end())
+        after = bracket.end() if bracket else found.end()
+        if _ROLE_AFTER.match(question, after):
+            return True
+        if bracket:
+            mentions = vocabulary.read(bracket.group("latin"))
+            if vocabulary.companies_named(mentions) or vocabulary.people_named(mentions):
+                return True
+    return False
+
+
 def quarters_asked(mentions: Mentions, known: list[str]) -> tuple[list[str], bool]:
     """The calls a question's periods point to (explicitly, by year, or by a year range), and whether it
     compares them.
@@ -507,7 +528,11 @@ def understand(
     # "高露洁" is no person but Colgate: a Chinese name the dictionary ties to a corpus company
     chinese_companies = companies_in_chinese([name for name, _ in runs], vocabulary) if runs else {}
     mentioned += [c for found in chinese_companies.values() for c in found if c not in mentioned]
-    cjk_names = [n for n in unknown_cjk_people(topic_text, runs) if n not in chinese_companies]
+    cjk_names = [
+        n
+        for n in unknown_cjk_people(topic_text, runs)
+        if n not in chinese_companies and not _named_otherwise(question, n, vocabulary)
+    ]
     in_corpus = [c for c in mentioned if c in vocabulary.companies]
     filtered = (vocabulary.resolve_company(company),) if company else ()
     # "the CFO" is the CFO of the company asked about (the filter, or the one named), else each CFO
