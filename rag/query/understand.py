@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from rag.errors import InvalidQuestion, UnknownCompany, UnknownQuarter
 from rag.query.company_names import generated_company_aliases, written_as
@@ -31,7 +31,8 @@ from rag.text.quarters import (
 )
 from rag.text.segmenter import segmenter
 from rag.text.terms import Term, key_terms
-from rag.transcripts.aliases import same_given_name
+from rag.text.transliteration import sound_distance
+from rag.transcripts.aliases import name_tokens, same_given_name
 from rag.transcripts.speakers import Person, SpeakerDirectory
 
 WHO_ASKED = re.compile(
@@ -527,21 +528,30 @@ def understand(
     runs = cjk_name_runs(topic_text)
     # "高露洁" is no person but Colgate: a Chinese name the dictionary ties to a corpus company
     chinese_companies = companies_in_chinese([name for name, _ in runs], vocabulary) if runs else {}
+    speaking = unknown_cjk_people(topic_text, runs)
+    # the rest by sound: "克罗格" is Kroger, "斯凯奇" Skechers (rag.text.transliteration)
+    for name, _ in runs:
+        if name not in chinese_companies and name not in speaking:
+            chinese_companies.update(companies_by_sound(name, vocabulary))
     mentioned += [c for found in chinese_companies.values() for c in found if c not in mentioned]
     cjk_names = [
-        n
-        for n in unknown_cjk_people(topic_text, runs)
-        if n not in chinese_companies and not _named_otherwise(question, n, vocabulary)
+        n for n in speaking if n not in chinese_companies and not _named_otherwise(question, n, vocabulary)
     ]
     in_corpus = [c for c in mentioned if c in vocabulary.companies]
     filtered = (vocabulary.resolve_company(company),) if company else ()
     # "the CFO" is the CFO of the company asked about (the filter, or the one named), else each CFO
     role_scope = filtered or tuple(in_corpus)
     speakers: tuple[str, ...]
+    named = [p for p in vocabulary.people_named(mentions, role_scope) if p.name in speakers_here]
+    # a Chinese name of someone who speaks, by sound among those the question points to ("金宝汤的首席
+    # 执行官克劳斯" is Mark A. Clouse among the CEOs), else among every speaker
+    heard = {n: people_by_sound(n, named or vocabulary.directory.people, speakers_here) for n in cjk_names}
+    cjk_names = [n for n in cjk_names if not heard[n]]
+    if any(heard.values()):
+        named = [p for found in heard.values() for p in found]
     if speaker:
         speakers = (vocabulary.directory.resolve(speaker, among=speakers_here).name,)
     else:
-        named = [p for p in vocabulary.people_named(mentions, role_scope) if p.name in speakers_here]
         speakers = tuple(p.name for p in primary_speakers(question, named))
     quarters: tuple[str, ...]
     if quarter:
@@ -635,6 +645,41 @@ def companies_in_chinese(names: Sequence[str], vocabulary: Vocabulary) -> dict[s
                 found[name] = in_corpus
                 break
     return found
+
+
+def companies_by_sound(name: str, vocabulary: Vocabulary) -> dict[str, list[str]]:
+    """The corpus company whose name a Chinese name transliterates most closely (its first word:
+    "斯凯奇" is Skechers), as {name: [company]}; {} when none does or two do equally."""
+    found = _closest(name, [(c, (re.split(r"[\s\-]", c)[0],)) for c in vocabulary.companies])
+    return {name: [found]} if found is not None else {}
+
+
+def people_by_sound(name: str, people: Sequence[Person], speakers: Sequence[str]) -> list[Person]:
+    """The speaker among `people` whose surname or given name a Chinese name transliterates most
+    closely; [] when none does or two do equally."""
+    speaking = set(speakers)
+    options = []
+    for person in people:
+        parts = name_tokens(person.name)
+        if person.name in speaking and parts:
+            options.append((person, (parts[2], parts[0])))
+    found = _closest(name, options)
+    return [found] if found is not None else []
+
+
+_T = TypeVar("_T")
+
+
+def _closest(name: str, options: Sequence[tuple[_T, tuple[str, ...]]]) -> _T | None:
+    scored = []
+    for value, words in options:
+        distances = [d for w in words if (d := sound_distance(name, w)) is not None]
+        if distances:
+            scored.append((min(distances), value))
+    scored.sort(key=lambda item: item[0])
+    if not scored or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]
 
 
 def _companies_asked_about(

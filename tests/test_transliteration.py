@@ -1,0 +1,55 @@
+"""Chinese names that transliterate English ones: companies and speakers the dictionary lacks."""
+
+from __future__ import annotations
+
+from rag.query.understand import Vocabulary, companies_by_sound, people_by_sound, understand
+from rag.text.transliteration import chinese_skeleton, english_skeleton, sound_distance, sounds_like
+from rag.transcripts.speakers import Person, SpeakerDirectory
+
+
+def test_skeletons_keep_what_transliteration_hears() -> None:
+    assert chinese_skeleton("克罗格") == "KLK"
+    assert chinese_skeleton("康尼格拉") == "KNKL"  # a nasal final is heard: Con-agra
+    assert english_skeleton("Kroger") == "KLKL"
+    assert english_skeleton("Skechers") == "SKSLS"
+
+
+def test_chinese_transliterations_match_their_english_names() -> None:
+    for chinese, english in [
+        ("克罗格", "Kroger"),
+        ("斯凯奇", "Skechers"),
+        ("诺福克", "Norfolk"),
+        ("康尼格拉", "Conagra"),
+        ("克劳斯", "Clouse"),
+        ("斯考利", "Squali"),
+    ]:
+        assert sounds_like(chinese, english), (chinese, english)
+
+
+def test_a_consonant_chinese_would_say_is_not_dropped_and_short_names_match_nothing() -> None:
+    assert not sounds_like("克罗格", "Colgate")  # Colgate's final t would be heard
+    assert not sounds_like("诺福克", "Nabors")
+    assert not sounds_like("卡莱", "Kelly")  # two classes: too common to tell apart
+    assert sound_distance("克罗格", "Kroger") == 1  # the final r left unsaid
+
+
+def test_a_chinese_company_name_resolves_by_sound_to_the_one_corpus_company_it_transliterates() -> None:
+    directory = SpeakerDirectory(people=[Person("Robert Greenberg", "CEO", "Skechers", "Skechers")])
+    words = Vocabulary(
+        directory, ["Skechers", "Colgate-Palmolive"], speakers=["Robert Greenberg"], quarters=[]
+    )
+    assert companies_by_sound("斯凯奇", words) == {"斯凯奇": ["Skechers"]}
+    assert companies_by_sound("克罗格", words) == {}  # Kroger is not in this corpus, and not Colgate
+    assert understand("斯凯奇第二季度的毛利率是多少?", words).companies == ("Skechers",)
+
+
+def test_a_chinese_name_of_a_speaker_resolves_by_sound_among_the_people_the_question_points_to() -> None:
+    clouse = Person("Mark A. Clouse", "CEO", "Campbell Soup", "Campbell Soup")
+    wallace = Person("Noel Wallace", "CEO", "Colgate-Palmolive", "Colgate-Palmolive")
+    speakers = ["Mark A. Clouse", "Noel Wallace"]
+    assert people_by_sound("克劳斯", [clouse, wallace], speakers) == [clouse]
+    assert people_by_sound("克劳斯", [wallace], speakers) == []
+    directory = SpeakerDirectory(people=[clouse, wallace])
+    words = Vocabulary(directory, ["Campbell Soup", "Colgate-Palmolive"], speakers=speakers, quarters=[])
+    request = understand("首席执行官克劳斯说新的提价什么时候完全到位?", words)
+    assert request.speakers == ("Mark A. Clouse",) and not request.unknown_people
