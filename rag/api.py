@@ -216,8 +216,12 @@ class QueryEngine:
             resolution = self._rewritten(resolution, speaker=speaker, quarter=quarter, company=company)
         resolved = resolution.request
         # only a Chinese question asks which languages its passages are in (one filter lookup)
+        # (a scope with no passages, a period the company has no call in, is read as the corpus's)
         request = (
-            within_languages(resolved, languages_in_scope(loaded.store, resolved))
+            within_languages(
+                resolved,
+                languages_in_scope(loaded.store, resolved) or set(loaded.store.rows_by["language"]),
+            )
             if resolved.language == "zh"
             else resolved
         )

@@ -144,3 +144,12 @@ def test_a_year_range_is_a_comparison_only_when_the_question_asks_how_something_
     assert not quarters_asked(words.read("What capital budget was requested from 2022 to 2024?"), known)[1]
     assert not quarters_asked(words.read("为2022至2024年申请了多少资本预算?"), known)[1]
     assert quarters_asked(words.read("How did capex guidance change from 2022 to 2023?"), known)[1]
+
+
+def test_a_latin_name_opening_a_chinese_question_is_a_name_not_a_capitalised_first_word() -> None:
+    from rag.text.terms import key_terms
+
+    assert [t.text for t in key_terms("Oshkosh 2021年第二季度末的订单积压是多少?", set()) if t.specific] == [
+        "Oshkosh"
+    ]
+    assert not [t for t in key_terms("Backlog at the end of the quarter?", set()) if t.specific]

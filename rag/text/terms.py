@@ -69,7 +69,7 @@ def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
         singular = key[:-1] if key.endswith("s") and key[:-1] in glossary() else key
         if singular in glossary():
             terms.append(Term(word, (word, *glossary()[singular]), specific=word != word.lower()))
-        elif _is_specific(word) and m.start() > 0:
+        elif _is_specific(word) and (m.start() > 0 or CJK_RUN.search(question)):  # Chinese has no capitals
             names.append((m.start(), m.start() + len(word), word))
     return terms + [Term(text, (text,), specific=True) for text in _name_phrases(question, names)]
 
