@@ -70,3 +70,12 @@ def test_a_name_someone_goes_by_makes_its_own_short_forms_while_they_name_one_pe
     assert directory.get("Yemi Akinkugbe") == yemi
     two = SpeakerDirectory(people=[yemi, Person("Yemi Adebayo", "Analyst", "UBS")])
     assert two.get("Yemi") is None  # two people go by Yemi: the short form names neither
+
+
+def test_one_analyst_spelt_two_ways_on_two_calls_is_found_under_both() -> None:
+    rick = Person("Rick Nelson", "Analyst", "Stephens Inc.")
+    nels = Person("Nels Richard Nelson", "Analyst", "Stephens")
+    other = Person("Richard Nelson", "Analyst", "UBS")
+    directory = SpeakerDirectory(people=[rick, nels, other])
+    assert directory.same_person_elsewhere(rick) == [nels]  # same firm; not the UBS Richard Nelson
+    assert directory.same_person_elsewhere(other) == []

@@ -542,7 +542,10 @@ def understand(
     # "the CFO" is the CFO of the company asked about (the filter, or the one named), else each CFO
     role_scope = filtered or tuple(in_corpus)
     speakers: tuple[str, ...]
-    named = [p for p in vocabulary.people_named(mentions, role_scope) if p.name in speakers_here]
+    named = vocabulary.people_named(mentions, role_scope)
+    # the same person spelt otherwise on another call ("Rick Nelson" is "Nels Richard Nelson" there)
+    named += [q for p in named for q in vocabulary.directory.same_person_elsewhere(p) if q not in named]
+    named = [p for p in named if p.name in speakers_here]
     # a Chinese name of someone who speaks, by sound among those the question points to ("金宝汤的首席
     # 执行官克劳斯" is Mark A. Clouse among the CEOs), else among every speaker
     heard = {n: people_by_sound(n, named or vocabulary.directory.people, speakers_here) for n in cjk_names}

@@ -13,6 +13,7 @@ alias counts only while it names exactly one person and is no one's spelled-out 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,6 +140,17 @@ class SpeakerDirectory:
             index = self._derived_person(key)
         return self.people[index] if index is not None else None
 
+    def same_person_elsewhere(self, person: Person) -> list[Person]:
+        """Other entries that are this person under another spelling on another call: their names make
+        this one's ("Nels Richard Nelson" is Rick Nelson by his middle name) and they work at the same
+        firm or company ("Stephens" and "Stephens Inc." are one firm)."""
+        found = []
+        for index in self._derived.get(name_key(person.name), set()):
+            other = self.people[index]
+            if other.name != person.name and _same_employer(other, person):
+                found.append(other)
+        return found
+
     def resolve(self, name: str, *, among: list[str] | None = None) -> Person:
         """Like `get`, but an unknown name is an error that lists who is known."""
         person = self.get(name)
@@ -213,3 +225,14 @@ def _derived_of(person: Person) -> tuple[str, ...]:
         if alias != person.name:
             found += derived_aliases(alias)
     return tuple(dict.fromkeys(found))
+
+
+def _same_employer(a: Person, b: Person) -> bool:
+    if a.company or b.company:
+        return a.company == b.company
+    first = [w for w in re.findall(r"[a-z0-9&]+", (a.firm or "").casefold()) if w not in _FIRM_TAILS]
+    second = [w for w in re.findall(r"[a-z0-9&]+", (b.firm or "").casefold()) if w not in _FIRM_TAILS]
+    return bool(first) and first == second
+
+
+_FIRM_TAILS = {"inc", "llc", "co", "corp", "ltd", "plc", "lp", "the", "and", "company", "group", "securities"}
