@@ -153,3 +153,12 @@ def test_a_latin_name_opening_a_chinese_question_is_a_name_not_a_capitalised_fir
         "Oshkosh"
     ]
     assert not [t for t in key_terms("Backlog at the end of the quarter?", set()) if t.specific]
+
+
+def test_a_peoples_adjective_is_satisfied_by_its_place_and_is_not_part_of_a_name() -> None:
+    from rag.text.terms import key_terms
+
+    terms = {t.text: t for t in key_terms("How big is its European CCM business?", set())}
+    assert set(terms) == {"European", "CCM"}  # two terms, not the name "European CCM"
+    assert terms["European"].found_in("CCM in Europe grew") and not terms["European"].specific
+    assert [t.text for t in key_terms("What about Union Pacific?", set())] == ["Union Pacific"]

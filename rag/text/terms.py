@@ -71,7 +71,38 @@ def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
             terms.append(Term(word, (word, *glossary()[singular]), specific=word != word.lower()))
         elif _is_specific(word) and (m.start() > 0 or CJK_RUN.search(question)):  # Chinese has no capitals
             names.append((m.start(), m.start() + len(word), word))
-    return terms + [Term(text, (text,), specific=True) for text in _name_phrases(question, names)]
+    places, names = _place_terms(names)
+    return terms + places + [Term(text, (text,), specific=True) for text in _name_phrases(question, names)]
+
+
+# a people's or region's adjective and the place it names: "Chinese plants" are spoken of as "China"
+_DEMONYMS = {
+    "american": "America",
+    "african": "Africa",
+    "asian": "Asia",
+    "australian": "Australia",
+    "brazilian": "Brazil",
+    "british": "U.K.",
+    "canadian": "Canada",
+    "chinese": "China",
+    "european": "Europe",
+    "french": "France",
+    "german": "Germany",
+    "indian": "India",
+    "italian": "Italy",
+    "japanese": "Japan",
+    "korean": "Korea",
+    "mexican": "Mexico",
+    "russian": "Russia",
+    "spanish": "Spain",
+}
+
+
+def _place_terms(names: list[tuple[int, int, str]]) -> tuple[list[Term], list[tuple[int, int, str]]]:
+    """Demonyms as terms of their own that the place's name also satisfies (a qualifier, not a name a
+    figure must stand beside), and the other names."""
+    places = [Term(w, (w, _DEMONYMS[w.lower()])) for _, _, w in names if w.lower() in _DEMONYMS]
+    return places, [n for n in names if n[2].lower() not in _DEMONYMS]
 
 
 def _name_phrases(question: str, names: list[tuple[int, int, str]]) -> list[str]:
