@@ -109,7 +109,6 @@ class QuoteSettings:
     question_bonus: float = 0.5  # an analyst's turn is quoted by its questions, not its pleasantries
     # An analyst's question that merely restates the topic ranks below an answer matching as well.
     echo_penalty: float = 1.5
-    who_asked_ratio: float = 0.8  # "who asked": name analysts matching at least this share of the best
     max_list_items: int = 4  # items quoted after a sentence that introduces a list
     pleasantry_units: int = 4  # a sentence with fewer content units than this says nothing
 

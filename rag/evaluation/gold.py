@@ -19,6 +19,7 @@ from rag.evaluation.dialogues import Dialogue
 from rag.evaluation.gold_turns import read_gold_turns
 from rag.evaluation.question_format import EvalQuestion
 from rag.settings import PROJECT_ROOT
+from rag.transcripts.aliases import without_quoted_nickname
 from rag.transcripts.clean import NOISE_SYMBOLS
 
 QUESTIONS_FILE = PROJECT_ROOT / "eval" / "questions.jsonl"  # the set the retrieval was tuned on (and gated)
@@ -62,8 +63,10 @@ class GoldQuestion:
     people: tuple[tuple[str, ...], ...] = ()
 
     def same_person(self, name: str) -> frozenset[str]:
-        """Every name a citation may carry for the person `name`."""
-        return frozenset(next((group for group in self.people if name in group), (name,)))
+        """Every name a citation may carry for the person `name` (a label's quoted nickname is no part
+        of the name: 'Cynthia M. "Cindy" Sanborn' is Cynthia M. Sanborn)."""
+        group = next((group for group in self.people if name in group), (name,))
+        return frozenset([*group, *(without_quoted_nickname(n) for n in group)])
 
     def source_of(self, file_name: str) -> GoldSource | None:
         return next((s for s in self.sources if file_name in s.names), None)
