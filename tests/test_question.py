@@ -207,3 +207,12 @@ def test_a_call_the_corpus_lacks_is_reported_and_a_topic_quarter_is_not():
     assert missing("扎克伯格在2022年第四季度电话会上说了什么?") == ["2022Q4"]
     assert missing("What Q3 2023 revenue guidance did Meta give?") == []  # a topic
     assert missing("On the Q2 2023 call, what was said about Q3 2023?") == []
+
+
+def test_a_role_the_question_asks_about_is_the_topic_not_the_speaker(two_companies) -> None:
+    assert people_in_text("Who will take over as NVIDIA's CFO in February?", two_companies) == []
+    assert people_in_text("Who is Meta's new CFO?", two_companies) == []
+    assert people_in_text("谁将接任首席财务官?", two_companies) == []
+    assert [p.name for p in people_in_text("What did NVIDIA's CFO say about margins?", two_companies)] == [
+        "Colette M. Kress"
+    ]

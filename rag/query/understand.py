@@ -78,6 +78,12 @@ _ASKING = re.compile(r"\bask(?:s|ed|ing)?\b|\bquestion(?:s|ed)?\b|问|提问", r
 _COMPANY_BEFORE_ROLE = re.compile(r"\s*(?:['’]s?|的)?\s*")
 _COMPANY_AFTER_ROLE = re.compile(r"\s+(?:of|at|from)\s+(?:the\s+)?", re.I)
 _EXECUTIVE_ROLES = ("CEO", "CFO")
+# a role that is what the question is about, not who speaks: "take over as CEO", "the new CFO"
+_ROLE_AS_TOPIC = re.compile(
+    r"\b(?:as|new|next|incoming|interim|successor|succeed|replace|appoint(?:s|ed)?|name[ds]?|hire[ds]?)\s+"
+    r"(?:(?:the|a|an|its|their|his|her)\s+)?(?:[\w.&-]+(?:'s|’s)\s+)?(?:new\s+)?$|(?:新任|接任|继任)\s*$",
+    re.I,
+)
 
 # kinds of mention
 PERSON, ROLE, FIRM, MANAGEMENT, ANALYST_WORD, COMPANY = (
@@ -238,6 +244,8 @@ class Vocabulary:
             kind, value = match.value
             if kind == PERSON:
                 matches = [cast(Person, value)]
+            elif kind == ROLE and _ROLE_AS_TOPIC.search(mentions.text, 0, match.start):
+                continue  # "who will take over as WEC's chief executive": the role is the topic
             elif kind == ROLE:
                 tied = _tied_companies(mentions.text, match.start, match.end, companies_named)
                 matches = self._holders((cast(str, value),), tied, scope)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.text.abbreviations import expands_in
 from rag.text.glossary import common_english, glossary, glossary_phrases
 from rag.text.language import CJK_RUN
 from rag.text.segmenter import segmenter
@@ -38,8 +39,10 @@ class Term:
     bridged: bool = False
 
     def found_in(self, text: str) -> bool:
+        """A variant occurs in `text`, or (for an abbreviation) the phrase it shortens: "capital
+        expenditures" mentions capex, "earnings per share" EPS (rag.text.abbreviations)."""
         lowered = text.lower()
-        return any(v.lower() in lowered for v in self.variants)
+        return any(v.lower() in lowered for v in self.variants) or expands_in(self.text, text)
 
 
 def _is_specific(word: str) -> bool:

@@ -1,0 +1,27 @@
+"""Abbreviations match the phrases they shorten, read from the text, not from the hand glossary."""
+
+from __future__ import annotations
+
+from rag.text.abbreviations import expands_in, is_abbreviation
+from rag.text.terms import Term
+
+
+def test_initialisms_and_clipped_compounds_match_their_phrases() -> None:
+    assert expands_in("EPS", "adjusted earnings per share of $1.20")
+    assert expands_in("FFO", "core funds from operations grew 8%")
+    assert expands_in("FCF", "free cash flow was $2 billion")
+    assert expands_in("EBITDA", "earnings before interest, taxes, depreciation and amortization")
+    assert expands_in("capex", "capital expenditures of about $25 million")
+    assert expands_in("opex", "operating expenses rose")
+
+
+def test_a_phrase_that_is_not_the_abbreviations_does_not_match() -> None:
+    assert not expands_in("capex", "capital spending")  # a synonym, not the phrase capex shortens
+    assert not expands_in("FFO", "free cash flow")
+    assert not is_abbreviation("revenue") and not is_abbreviation("Threads")
+
+
+def test_a_term_that_is_an_abbreviation_is_found_where_its_phrase_is_spelt_out() -> None:
+    capex = Term("capex", ("capex", "资本支出"))
+    assert capex.found_in("We now expect capital expenditures of $25 million.")
+    assert not Term("margin", ("margin",)).found_in("gross profit rose")
