@@ -58,6 +58,8 @@ REAL_CALLS_FILE = EVAL_DIR / "real_calls.jsonl"
 SAMPLES_SEEDS_FILE = EVAL_DIR / "samples_seeds.jsonl"
 REAL_CALLS_2_FILE = EVAL_DIR / "real_calls_2.jsonl"
 REAL_CALLS_3_FILE = EVAL_DIR / "real_calls_3.jsonl"
+REAL_CALLS_4_FILE = EVAL_DIR / "real_calls_4.jsonl"
+SAMPLES_SEEDS_2_FILE = EVAL_DIR / "samples_seeds_2.jsonl"
 DIALOGUES_FILE = EVAL_DIR / "dialogues.jsonl"
 CORPORA_DIR = EVAL_DIR / "corpora"
 QUARTERS = tuple(sorted(set(SOURCE_QUARTERS.values())))
@@ -220,7 +222,37 @@ REAL_CALLS_3_SET = CorpusQuestionSet(
         who_asked=3,
     ),
 )
-CORPUS_SETS = (REAL_CALLS_SET, SAMPLES_SEEDS_SET, REAL_CALLS_2_SET, REAL_CALLS_3_SET)
+# The fresh blind sets of issue 15's third round, written from the transcripts alone before the system
+# answered them: real_calls_4 over all 100 Motley Fool calls (real100.json), about calls no earlier set
+# asks about (plus two cross-quarter questions on companies with two calls); samples_seeds_2 over the
+# samples and seeds.
+REAL_CALLS_4_SET = CorpusQuestionSet(
+    REAL_CALLS_4_FILE,
+    "e",
+    CORPORA_DIR / "real100.json",
+    CorpusMinimums(
+        total=75,
+        unanswerable_share=0.15,
+        languages=(("en", 50), ("zh", 10)),
+        calls_asked=16,
+        cross_quarter=2,
+        who_asked=3,
+    ),
+)
+SAMPLES_SEEDS_2_SET = CorpusQuestionSet(
+    SAMPLES_SEEDS_2_FILE,
+    "g",
+    CORPORA_DIR / "samples_seeds.json",
+    CorpusMinimums(total=24, unanswerable_share=0.15, languages=(("en", 8), ("zh", 8)), calls_asked=8),
+)
+CORPUS_SETS = (
+    REAL_CALLS_SET,
+    SAMPLES_SEEDS_SET,
+    REAL_CALLS_2_SET,
+    REAL_CALLS_3_SET,
+    REAL_CALLS_4_SET,
+    SAMPLES_SEEDS_2_SET,
+)
 
 
 @dataclass(frozen=True)
