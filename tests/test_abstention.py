@@ -250,3 +250,19 @@ def test_a_name_like_term_needs_no_figure_when_no_number_is_asked() -> None:
     request = SearchRequest("What is Orion?", terms=(ORION,))
     hits = [_hit("Orion is our glasses prototype and it is going well.")]
     assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None
+
+
+def test_a_speaker_declining_to_give_the_figure_abstains_with_the_sentence() -> None:
+    request = SearchRequest(
+        "What full-year revenue guidance did Acme give?", terms=(REVENUE,), wants_number=True
+    )
+    hits = [_hit("We are not providing annual revenue guidance at this time. Demand is improving.")]
+    assert _reason(request, hits) == (
+        "the call declines to give it: “We are not providing annual revenue guidance at this time.”"
+    )
+
+
+def test_a_declined_figure_beside_one_that_is_given_is_not_an_abstention() -> None:
+    request = SearchRequest("What Q2 revenue guidance did Acme give?", terms=(REVENUE,), wants_number=True)
+    hits = [_hit("We are not providing annual revenue guidance. For Q2 we expect revenue of $5 billion.")]
+    assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None

@@ -162,3 +162,12 @@ def test_a_peoples_adjective_is_satisfied_by_its_place_and_is_not_part_of_a_name
     assert set(terms) == {"European", "CCM"}  # two terms, not the name "European CCM"
     assert terms["European"].found_in("CCM in Europe grew") and not terms["European"].specific
     assert [t.text for t in key_terms("What about Union Pacific?", set())] == ["Union Pacific"]
+
+
+def test_a_companys_call_named_holds_the_question_to_that_company() -> None:
+    words = Vocabulary(PEOPLE, CORPUS, speakers=["Noel Wallace"], quarters=["2021Q3"], tickers=TICKERS)
+    assert understand("What did Noel Wallace say on Corning's call about glass?", words).companies == (
+        "Corning",
+    )
+    about = understand("What did Noel Wallace say about Corning?", words).companies
+    assert set(about) == {"Corning", "Colgate-Palmolive"}  # a company as the topic: his own calls too

@@ -98,6 +98,11 @@ def why_unanswerable(
             f"no passage{scope} in the searched calls mentions {words}",
             f"所检索的发言{('(' + who + ')') if who else ''}中没有提到 {words}",
         )
+    declined = _declined(hits, terms) if wants_number and terms else None
+    if declined is not None:
+        return Abstention(
+            f"the call declines to give it: “{declined}”", f"电话会上明确表示不提供这一数字:“{declined}”"
+        )
     other_periods = _figures_only_for_other_quarters(request, hits, terms) if wants_number else []
     if other_periods:
         words = ", ".join(f"“{t.text}”" for t in terms)
@@ -148,6 +153,34 @@ def _discussed_in(hits: list[Hit], terms: list[Term], years: set[int]) -> bool:
             if years_named(context) & years and any(t.found_in(context) for t in terms):
                 return True
     return False
+
+
+# a speaker declining to give a figure: "we didn't give any G&A guidance for the full year", "we're not
+# going to break out what the revenue was", "we do not disclose build rates", "我们不提供全年指引"
+_DECLINES = re.compile(
+    r"\b(?:we|I)\s*(?:'re|are|'m|am|do|did|have|will|would|'ll)?\s*(?:not|n't|no longer)\s+"
+    r"(?:going to\s+|able to\s+|currently\s+|yet\s+)?(?:provid|giv|disclos|break(?:ing)? out|guid|shar|"
+    r"quantif|comment on the|updat)\w*"
+    r"|\bnot (?:providing|giving|disclosing) (?:any |annual |full[- ]year )?(?:guidance|numbers|figures)"
+    r"|(?:不|没有|暂不|未)(?:提供|给出|披露|公布)",
+    re.I,
+)
+
+
+def _declined(hits: list[Hit], terms: list[Term]) -> str | None:
+    """A sentence of a management turn, among the top passages, in which the speaker declines to give a
+    figure for one of the question's terms, when no retrieved sentence states an amount or a share for
+    those terms (a call that declines one figure may give the one asked); None otherwise."""
+    declined = None
+    for hit in hits:
+        for sentence in split_sentences(hit.chunk.text):
+            if not any(t.found_in(sentence) for t in terms):
+                continue
+            if any(q.kind in ("currency", "percent") for q in claims(sentence)):
+                return None
+            if declined is None and hit.chunk.kind != "question" and _DECLINES.search(sentence):
+                declined = sentence.strip()
+    return declined
 
 
 def known_names(asked: Sequence[str], known: list[str], settings: AbstentionSettings) -> str:

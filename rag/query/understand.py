@@ -577,7 +577,9 @@ def understand(
     if management and not speakers:
         managers = vocabulary.managers_named(mentions, role_scope)
         speakers = tuple(p.name for p in managers if p.name in speakers_here)
-    companies = filtered or _companies_asked_about(vocabulary, in_corpus, speakers)
+    # "on Methode's call" holds the question to that company's calls, whoever it names
+    on_calls = _calls_of_companies_named(mentions, in_corpus)
+    companies = filtered or on_calls or _companies_asked_about(vocabulary, in_corpus, speakers)
     other_companies = () if in_corpus or speakers else tuple(c for c in mentioned if c not in in_corpus)
     for name in chinese_companies:
         topic_text = topic_text.replace(name, " ")
@@ -656,6 +658,24 @@ def companies_in_chinese(names: Sequence[str], vocabulary: Vocabulary) -> dict[s
                 found[name] = in_corpus
                 break
     return found
+
+
+# a company's call: "Methode Electronics' call", "Meta's Q3 call", "on the Colgate call", "高露洁的电话会"
+_CALL_AFTER_COMPANY = re.compile(
+    r"(?:['’]s?)?\s+(?:(?:Q[1-4]|[1-4]Q\d\d|20\d\d|FY\d\d|fiscal|first|second|third|fourth|[\w-]+-quarter|quarterly)\s+)*"
+    r"(?:earnings\s+)?(?:conference\s+)?calls?\b|\s*的?\s*(?:[^，。,?？]{0,12}?)(?:电话会|业绩会|财报会)",
+    re.I,
+)
+
+
+def _calls_of_companies_named(mentions: Mentions, in_corpus: list[str]) -> tuple[str, ...]:
+    """The corpus companies whose call the question names ("on Methode Electronics' call")."""
+    found = [
+        m.value[1]
+        for m in mentions.of(COMPANY)
+        if m.value[1] in in_corpus and _CALL_AFTER_COMPANY.match(mentions.text, m.end)
+    ]
+    return tuple(dict.fromkeys(found))
 
 
 def companies_by_sound(name: str, vocabulary: Vocabulary) -> dict[str, list[str]]:
