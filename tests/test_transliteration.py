@@ -53,3 +53,22 @@ def test_a_chinese_name_of_a_speaker_resolves_by_sound_among_the_people_the_ques
     words = Vocabulary(directory, ["Campbell Soup", "Colgate-Palmolive"], speakers=speakers, quarters=[])
     request = understand("首席执行官克劳斯说新的提价什么时候完全到位?", words)
     assert request.speakers == ("Mark A. Clouse",) and not request.unknown_people
+
+
+def test_a_chinese_company_name_translated_word_for_word_resolves_by_the_dictionary() -> None:
+    from rag.query.understand import companies_by_meaning
+
+    directory = SpeakerDirectory(
+        people=[Person("John Rex", "CFO", "UnitedHealth Group", "UnitedHealth Group")]
+    )
+    companies = ["UnitedHealth Group", "National Fuel Gas Company", "Oxford Industries", "Skechers"]
+    words = Vocabulary(directory, companies, speakers=["John Rex"], quarters=[])
+    assert list(companies_by_meaning("联合健康的首席财务官说了什么?", words).values()) == [
+        ["UnitedHealth Group"]
+    ]
+    assert list(companies_by_meaning("国家燃料天然气的产量指引", words).values()) == [
+        ["National Fuel Gas Company"]
+    ]
+    assert companies_by_meaning("健康的需求", words) == {}  # one word of a name is not the name
+    request = understand("联合健康的首席财务官说2021年每股收益指引是多少?", words)
+    assert request.companies == ("UnitedHealth Group",)

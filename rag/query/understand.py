@@ -541,6 +541,8 @@ def understand(
     for name, _ in runs:
         if name not in chinese_companies and name not in speaking:
             chinese_companies.update(companies_by_sound(name, vocabulary))
+    if CJK_RUN.search(topic_text) and not mentioned:
+        chinese_companies.update(companies_by_meaning(topic_text, vocabulary))
     mentioned += [c for found in chinese_companies.values() for c in found if c not in mentioned]
     cjk_names = [
         n for n in speaking if n not in chinese_companies and not _named_otherwise(question, n, vocabulary)
@@ -676,6 +678,61 @@ def _calls_of_companies_named(mentions: Mentions, in_corpus: list[str]) -> tuple
         if m.value[1] in in_corpus and _CALL_AFTER_COMPANY.match(mentions.text, m.end)
     ]
     return tuple(dict.fromkeys(found))
+
+
+_NAME_TAILS = {"inc", "corp", "corporation", "co", "company", "companies", "group", "holdings", "the", "of"}
+
+
+def companies_by_meaning(text: str, vocabulary: Vocabulary) -> dict[str, list[str]]:
+    """Corpus companies a Chinese question names by translating their name word for word ("联合健康" is
+    UnitedHealth: unite + health; "国家燃料天然气" is National Fuel Gas), read through the dictionary:
+    consecutive words whose first senses begin every word of one company's name, in order."""
+    found: dict[str, list[str]] = {}
+    names = {c: _name_words(c) for c in vocabulary.companies}
+    for run in CJK_RUN.findall(text):
+        words = [w for w, _ in segmenter().tagged(run) if w.strip()]
+        for start in range(len(words)):
+            for end in range(start + 2, min(len(words), start + 4) + 1):
+                senses = [_sense_words(w) for w in words[start:end]]
+                matched = [c for c, parts in names.items() if _translates(senses, parts)]
+                if len(matched) == 1:
+                    found["".join(words[start:end])] = matched
+    return found
+
+
+def _name_words(company: str) -> list[str]:
+    split = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", company)  # "UnitedHealth" is United Health
+    return [w.casefold() for w in re.findall(r"[A-Za-z]+", split) if w.casefold() not in _NAME_TAILS]
+
+
+def _sense_words(word: str) -> list[str]:
+    """The words of a Chinese word's first senses, and each sense's words run together ("naturalgas")."""
+    found: list[str] = []
+    for gloss in english_of(word):
+        words = [w.casefold() for w in re.findall(r"[A-Za-z]{3,}", gloss)]
+        found += [*words, "".join(words)] if len(words) > 1 else words
+    return found
+
+
+def _translates(senses: list[list[str]], parts: list[str]) -> bool:
+    """Each Chinese word gives the next name words (a sense may give two: "natural gas"), all used."""
+    if len(parts) < 2:
+        return False
+    i = 0
+    for options in senses:
+        fits = (n for n in (2, 1) for o in options if i + n <= len(parts) and _begins(o, parts[i : i + n]))
+        taken = next(fits, 0)
+        if not taken:
+            return False
+        i += taken
+    return i == len(parts)
+
+
+def _begins(sense: str, parts: list[str]) -> bool:
+    """ "unite" begins "united"; "naturalgas" covers natural + gas; a stem of four letters at least."""
+    joined = "".join(parts)
+    stem = sense[: max(4, len(sense) - 1)]
+    return joined.startswith(stem) if len(parts) == 1 else sense == joined
 
 
 def companies_by_sound(name: str, vocabulary: Vocabulary) -> dict[str, list[str]]:
