@@ -28,6 +28,7 @@ CORPUS_SETS = {
     checker.REAL_CALLS_2_SET: "real_calls_2",
     checker.REAL_CALLS_3_SET: "real_calls_3",
     checker.REAL_CALLS_4_SET: "real_calls_4",
+    checker.REAL_CALLS_5_SET: "real_calls_5",
     checker.SAMPLES_SEEDS_2_SET: "samples_seeds_2",
 }
 

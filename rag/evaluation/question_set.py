@@ -59,6 +59,7 @@ SAMPLES_SEEDS_FILE = EVAL_DIR / "samples_seeds.jsonl"
 REAL_CALLS_2_FILE = EVAL_DIR / "real_calls_2.jsonl"
 REAL_CALLS_3_FILE = EVAL_DIR / "real_calls_3.jsonl"
 REAL_CALLS_4_FILE = EVAL_DIR / "real_calls_4.jsonl"
+REAL_CALLS_5_FILE = EVAL_DIR / "real_calls_5.jsonl"
 SAMPLES_SEEDS_2_FILE = EVAL_DIR / "samples_seeds_2.jsonl"
 DIALOGUES_FILE = EVAL_DIR / "dialogues.jsonl"
 CORPORA_DIR = EVAL_DIR / "corpora"
@@ -239,6 +240,22 @@ REAL_CALLS_4_SET = CorpusQuestionSet(
         who_asked=3,
     ),
 )
+# The fresh blind set of issue 15's fourth round, written from the transcripts alone before the system
+# answered it: over real100.json, about calls no earlier set asks about (no company has two of them, so no
+# cross-quarter questions).
+REAL_CALLS_5_SET = CorpusQuestionSet(
+    REAL_CALLS_5_FILE,
+    "f",
+    CORPORA_DIR / "real100.json",
+    CorpusMinimums(
+        total=60,
+        unanswerable_share=0.15,
+        languages=(("en", 40), ("zh", 8)),
+        calls_asked=15,
+        cross_quarter=0,
+        who_asked=3,
+    ),
+)
 SAMPLES_SEEDS_2_SET = CorpusQuestionSet(
     SAMPLES_SEEDS_2_FILE,
     "g",
@@ -251,6 +268,7 @@ CORPUS_SETS = (
     REAL_CALLS_2_SET,
     REAL_CALLS_3_SET,
     REAL_CALLS_4_SET,
+    REAL_CALLS_5_SET,
     SAMPLES_SEEDS_2_SET,
 )
 
