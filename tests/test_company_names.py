@@ -171,3 +171,18 @@ def test_a_companys_call_named_holds_the_question_to_that_company() -> None:
     )
     about = understand("What did Noel Wallace say about Corning?", words).companies
     assert set(about) == {"Corning", "Colgate-Palmolive"}  # a company as the topic: his own calls too
+
+
+def test_a_leading_the_is_no_part_of_the_short_name_and_a_ticker_is_not_a_persons_surname() -> None:
+    aliases = {
+        a.alias for a in generated_company_aliases(["The Kroger Co.", "The Western Union Company"], {})
+    }
+    assert {"Kroger", "Western Union"} <= aliases
+    directory = SpeakerDirectory(people=[Person("Shirley Wu", "Analyst", "Citi")])
+    tickers = {"The Western Union Company": {"WU"}}
+    words = Vocabulary(
+        directory, ["The Western Union Company"], speakers=["Shirley Wu"], quarters=[], tickers=tickers
+    )
+    assert understand("Who asked WU about its M&A strategy?", words).companies == ()  # one company: no filter
+    assert words.companies_named(words.read("Who asked WU about M&A?")) == ["The Western Union Company"]
+    assert [p.name for p in words.people_named(words.read("What did Wu ask?"))] == ["Shirley Wu"]

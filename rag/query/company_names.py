@@ -66,7 +66,9 @@ def generated_company_aliases(
         candidates.setdefault(alias.casefold(), []).append(CompanyAlias(alias, company, exact_case))
 
     for company in companies:
-        words = _WORD.findall(company.replace("-", " "))
+        # "The Kroger Co." is Kroger, "The Western Union Company" Western Union
+        named = re.sub(r"^the\s+", "", company, flags=re.I)
+        words = _WORD.findall(named.replace("-", " "))
         tail_less = list(words)
         while len(tail_less) > 1 and tail_less[-1].strip(".").casefold() in _TAIL_WORDS:
             tail_less.pop()
@@ -78,10 +80,10 @@ def generated_company_aliases(
             )  # "Charles River", "Extra Space", "Royal Caribbean"
         if "-" in company:
             offer(company.replace("-", " "), company, False)
-        first = re.split(r"[\s\-]", company.strip())[0].strip("!.,")
+        first = re.split(r"[\s\-]", named.strip())[0].strip("!.,")
         if (
             len(words) > 1
-            and (len(first) >= _MIN_SHORT or first.isupper() or company.split()[0].endswith("!"))
+            and (len(first) >= _MIN_SHORT or first.isupper() or named.split()[0].endswith("!"))
             and first.casefold() not in person
         ):
             offer(first, company, True)
@@ -93,8 +95,10 @@ def generated_company_aliases(
                 offer(ticker, company, True)
     kept: list[CompanyAlias] = []
     for options in candidates.values():
-        named = {o.company for o in options}
-        if len(named) == 1 and options[0].alias.casefold() not in person:
+        owners = {o.company for o in options}
+        # an upper-case ticker matches only as written: "WU" is no Shirley Wu
+        ticker = options[0].exact_case and options[0].alias.isupper()
+        if len(owners) == 1 and (ticker or options[0].alias.casefold() not in person):
             kept.append(options[0])
     return kept
 

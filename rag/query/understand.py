@@ -186,7 +186,7 @@ class Vocabulary:
         derived = [
             a
             for a in generated_company_aliases(self.companies, tickers or {}, person_words)
-            if a.alias.casefold() not in listed
+            if a.alias.casefold() not in listed or (a.exact_case and a.alias.isupper())  # "WU", beside "Wu"
         ]
         self._exact_case = {a.alias.casefold(): a for a in derived if a.exact_case}
         self._name_parts = {w.casefold() for w in person_words}
@@ -214,6 +214,10 @@ class Vocabulary:
         """A ticker or one-word short name counts only as written ("CL", "Discover", not "discover"),
         and a one-word Latin name of a person only capitalised: "grow" is no Lisa Grow, "hill" no Hill."""
         if match.value[0] == PERSON and is_latin_alias(match.alias) and " " not in match.alias.strip():
+            written = text[match.start : match.end]
+            ticker = self._exact_case.get(written.casefold())
+            if ticker is not None and written == ticker.alias and written.isupper():
+                return False  # "WU" as written is Western Union's ticker, not Shirley Wu
             return text[match.start].isupper()
         derived = self._exact_case.get(match.alias.casefold())
         return (
