@@ -97,8 +97,8 @@ def generated_company_aliases(
     for options in candidates.values():
         owners = {o.company for o in options}
         # an upper-case ticker matches only as written: "WU" is no Shirley Wu
-        ticker = options[0].exact_case and options[0].alias.isupper()
-        if len(owners) == 1 and (ticker or options[0].alias.casefold() not in person):
+        is_ticker = options[0].exact_case and options[0].alias.isupper()
+        if len(owners) == 1 and (is_ticker or options[0].alias.casefold() not in person):
             kept.append(options[0])
     return kept
 
