@@ -177,6 +177,48 @@ def test_a_figure_for_the_asked_quarter_is_answerable() -> None:
     assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None
 
 
+# "What revenue did Acme report for Q4 2024?" read as the figure's period, not as a call
+PERIOD_ASKED = SearchRequest(
+    "What revenue did Acme report for Q4 2024?",
+    terms=(REVENUE,),
+    wants_number=True,
+    quarters_named=("2024Q4",),
+    quarters_from_period=True,
+    years=frozenset({2024}),
+)
+
+
+def test_a_figure_naming_no_quarter_is_its_calls_and_not_the_asked_quarters() -> None:
+    hits = [_hit("Revenue grew 5% to $1.2 billion.", quarter="2024Q3")]
+    assert _reason(PERIOD_ASKED, hits) == "the calls state “revenue” for 2024Q3, not for 2024Q4"
+    on_its_call = [_hit("Revenue grew 5% to $1.2 billion.")]
+    assert why_unanswerable(PERIOD_ASKED, on_its_call, CORPUS, SETTINGS) is None
+
+
+def test_a_figure_looking_ahead_is_for_the_next_quarter() -> None:
+    hits = [_hit("Total revenue is expected to be $1.3 billion, plus or minus 2%.", quarter="2024Q3")]
+    assert why_unanswerable(PERIOD_ASKED, hits, CORPUS, SETTINGS) is None
+    past = [_hit("Revenue was better than expected at $1.2 billion.", quarter="2024Q3")]
+    assert _reason(PERIOD_ASKED, past) == "the calls state “revenue” for 2024Q3, not for 2024Q4"
+
+
+def test_a_quarter_named_in_the_sentence_before_the_figure_counts() -> None:
+    text = "Let me turn to the outlook for the fourth quarter. Revenue of $1.3 billion, plus or minus 2%."
+    assert why_unanswerable(PERIOD_ASKED, [_hit(text, quarter="2024Q3")], CORPUS, SETTINGS) is None
+
+
+def test_a_full_year_figure_says_nothing_about_a_quarter() -> None:
+    hits = [_hit("Full-year revenue will be $5 billion.", quarter="2024Q3")]
+    assert why_unanswerable(PERIOD_ASKED, hits, CORPUS, SETTINGS) is None
+
+
+def test_a_quarter_that_names_a_call_decides_only_on_named_quarters() -> None:
+    # "On the Q3 2024 call, how much did revenue fall in last year's third quarter?"
+    on_call = replace(PERIOD_ASKED, quarters_named=("2024Q3",), quarters_from_period=False)
+    hits = [_hit("Last year's third quarter revenue fell 4% to $1.1 billion.", quarter="2024Q3")]
+    assert why_unanswerable(on_call, hits, CORPUS, SETTINGS) is None
+
+
 def test_a_figure_only_for_another_year_abstains_and_names_the_year_given() -> None:
     request = SearchRequest("What is 2025 capex?", terms=(CAPEX,), wants_number=True, years=frozenset({2025}))
     hits = [_hit("Capex was $10 billion in 2023.", quarter="2024Q3")]

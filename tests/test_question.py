@@ -216,3 +216,17 @@ def test_a_role_the_question_asks_about_is_the_topic_not_the_speaker(two_compani
     assert [p.name for p in people_in_text("What did NVIDIA's CFO say about margins?", two_companies)] == [
         "Colette M. Kress"
     ]
+
+
+def test_the_quarters_a_passage_figure_is_for() -> None:
+    from rag.query.figures import quarters_meant
+
+    assert quarters_meant("Revenue grew 5% to $1.2 billion.", "2021Q1") == {"2021Q1"}
+    assert quarters_meant("For the second quarter of fiscal 2022, EPS was $0.71.", "2022Q2") == {"2022Q2"}
+    assert quarters_meant("We expect second-quarter revenue of $2 billion.", "2021Q1") == {"2021Q2"}
+    assert quarters_meant("We expect revenue of $2 billion.", "2021Q4") == {"2022Q1"}
+    assert quarters_meant("预计第三季度收入在 320-345 亿美元之间。", "2023Q2") == {"2023Q3"}
+    assert quarters_meant("2023 年第三季度的总收入将在 320-345 亿美元之间。", "2023Q2") == {"2023Q3"}
+    assert quarters_meant("Full-year revenue of $5 billion.", "2021Q1") is None
+    assert quarters_meant("Revenue of $5 billion.", "2025Q3", "Turning to the fourth quarter.") == {"2025Q4"}
+    assert quarters_meant("Revenue of $5 billion.", "2025Q3", "Q3 margin was 20%.") == {"2025Q3"}

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rag.query.figures import years_with_figures
+from rag.query.figures import quarters_meant, years_with_figures
 from rag.query.retrieve import Hit
 from rag.query.understand import SearchRequest
 from rag.settings import AbstentionSettings
@@ -206,21 +206,28 @@ def _figure_with_terms(hits: list[Hit], terms: list[Term], others: list[Term]) -
 
 
 def _figures_only_for_other_quarters(request: SearchRequest, hits: list[Hit], terms: list[Term]) -> list[str]:
-    """The quarters the retrieved figures for the question's terms are stated for, when every such figure
-    names a quarter and none is one the question asks about ("Q2 2023 revenue?" answered only by
-    "2023 年第三季度的总收入将在…" is guidance for another quarter, not the answer); else []."""
+    """The quarters the retrieved figures for the question's terms are stated for, when none is one the
+    question asks about ("Q2 2023 revenue?" answered only by "2023 年第三季度的总收入将在…" is guidance
+    for another quarter, and "revenue grew 5%" on the Q1 call is Q1's); else []. A figure for a year or a
+    half says nothing either way."""
     asked = set(request.quarters_named)
     if not asked or not terms:
         return []
     stated: list[str] = []
     for hit in hits:
-        for sentence in split_sentences(hit.chunk.text):
+        sentences = split_sentences(hit.chunk.text)
+        for i, sentence in enumerate(sentences):
             if not (any(t.found_in(sentence) for t in terms) and claims(sentence)):
                 continue
-            named = quarters_named(sentence)
-            if not named or asked & set(named):
-                return []  # a figure for the asked quarter, or for no quarter in particular
-            stated += [q for q in named if q not in stated]
+            if request.quarters_from_period:
+                meant = quarters_meant(sentence, hit.chunk.quarter, sentences[i - 1] if i else "")
+            else:  # the quarter names a call ("on the Q2 2023 call, …"): only a named quarter tells
+                meant = set(quarters_named(sentence)) or {*asked}
+            if meant is None:
+                continue
+            if asked & meant:
+                return []
+            stated += sorted(q for q in meant if q not in stated)
     return stated
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from rag.chunks import Chunk
 from rag.text.numbers import claims
-from rag.text.quarters import years_named
+from rag.text.quarters import QUARTER_WITHOUT_YEAR, quarter_mentions, years_named
 from rag.text.sentences import split_sentences
 from rag.text.terms import Term
 
@@ -69,3 +69,82 @@ def years_meant(text: str, quarter: str, call_date: str | None = None) -> set[in
     if _LAST_YEAR.search(text):
         meant |= {held - 1, held}  # "up 10% over last year" states this year's figure
     return meant or {reported, held}
+
+
+# a quarter named relative to the call: "next quarter", "this quarter", "下季度", "本季度"
+_NEXT_QUARTER = re.compile(r"\b(?:next|following|coming)\s+quarter\b|下(?:一个)?季度", re.I)
+_THIS_QUARTER = re.compile(r"\b(?:this|the|current)\s+quarter\b|\bquarterly\b|本季度|当季|这个季度", re.I)
+_ANNUAL = re.compile(
+    r"\b(?:full|fiscal|calendar|this|next|last|prior|the)[- ](?:fiscal\s+)?year\b|\bannual(?:ly|ized)?\b"
+    r"|\byear[- ]to[- ]date\b|\bfirst half\b|\bsecond half\b|全年|今年|明年|去年|年度|上半年|下半年",
+    re.I,
+)
+
+
+def quarters_meant(sentence: str, quarter: str, before: str = "") -> set[str] | None:
+    """The quarters a passage sentence's figures are for (`quarter` is its call's): the quarters it
+    names ("Q2 2021", "the second quarter" in the call's year, "next quarter"), else those a sentence
+    `before` it without figures names ("Turning to the fourth quarter. Revenue is expected to be …"); else
+    None when it speaks of a year or a half ("full-year revenue", "2022 capex"), the next quarter when it
+    looks ahead ("revenue is expected to be …"), and the call's own quarter otherwise."""
+    named = _quarters_named_in(sentence, quarter)
+    if not named and not claims(before):
+        named = _quarters_named_in(before, quarter)
+    if named:
+        return named
+    if years_named(sentence) or _ANNUAL.search(sentence):
+        return None
+    number = int(quarter[-1])
+    if _LOOKS_AHEAD.search(sentence):
+        return {f"{int(quarter[:4]) + 1}Q1" if number == 4 else f"{quarter[:5]}{number + 1}"}
+    return {quarter}
+
+
+def figure_for_quarters(chunks: Iterable[Chunk], terms: Sequence[Term], quarters: set[str]) -> bool:
+    """Whether a passage sentence states a figure for one of `terms` for one of `quarters` (see
+    `quarters_meant`)."""
+    for chunk in chunks:
+        sentences = split_sentences(chunk.text)
+        for i, sentence in enumerate(sentences):
+            if not (any(t.found_in(sentence) for t in terms) and claims(sentence)):
+                continue
+            meant = quarters_meant(sentence, chunk.quarter, sentences[i - 1] if i else "")
+            if meant and meant & quarters:
+                return True
+    return False
+
+
+def _quarters_named_in(text: str, quarter: str) -> set[str]:
+    """The quarters `text` names, with a year or relative to its call's `quarter`."""
+    mentions = quarter_mentions(text)
+    named = {m.quarter for m in mentions}
+    for m in reversed(mentions):
+        text = text[: m.start] + " " + text[m.end :]
+    year, number = int(quarter[:4]), int(quarter[-1])
+    ordinals = [_ORDINAL_NUMBERS[m.group("o").lower()] for m in QUARTER_WITHOUT_YEAR.finditer(text)]
+    ordinals += [_ORDINAL_NUMBERS[m.group("c")] for m in _CN_QUARTER_WITHOUT_YEAR.finditer(text)]
+    for asked in ordinals:
+        named.add(f"{year}Q{asked}")
+        if number == 4 and asked < 4:  # on a fourth-quarter call "the first quarter" may be next year's
+            named.add(f"{year + 1}Q{asked}")
+    if _NEXT_QUARTER.search(text):
+        named.add(f"{year + 1}Q1" if number == 4 else f"{year}Q{number + 1}")
+    if _THIS_QUARTER.search(text):
+        named.add(quarter)
+    return named
+
+
+# a sentence about what is to come: "we expect revenue of", "revenue is expected to be", "will be", "预计"
+# (not "better than expected", "as expected")
+_LOOKS_AHEAD = re.compile(
+    r"\b(?:we|I)\s+(?:now\s+|currently\s+|still\s+|continue to\s+)?"
+    r"(?:expect|anticipate|forecast|project|guide)\b"
+    r"|\b(?:is|are)\s+(?:now\s+|currently\s+)?(?:expected|anticipated|projected|forecast(?:ed)?)\b"
+    r"|\bwill\b|\bplan(?:s)? to\b|预计|预期|指引|展望|将会|将在",
+    re.I,
+)
+
+
+_ORDINAL_NUMBERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_ORDINAL_NUMBERS |= {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_CN_QUARTER_WITHOUT_YEAR = re.compile(r"第?\s*(?P<c>[一二三四1-4])\s*(?:财)?季度")

@@ -9,8 +9,8 @@ BM25), ranks are, and RRF needs no per-corpus score calibration. The weights and
 `search` adds the retry rules: a figure's quarter whose calls the other filters leave empty ("DHI's
 cancellation rate in the June 2021 quarter": its fiscal calendar differs) gives way to every call;
 an executive's question whose own turns miss its terms also searches the company's unnamed
-management paragraphs; and a question for a year's figure that the top passages do not state looks
-deeper once.
+management paragraphs; and a question for a year's or a quarter's figure that the top passages do not
+state looks deeper once.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from rag.chunks import Chunk, management_label
 from rag.indexing.embedding.embedders import Embedder
 from rag.indexing.store import IndexStore
 from rag.indexing.vector_store import RowFilter
-from rag.query.figures import figure_for_years
+from rag.query.figures import figure_for_quarters, figure_for_years
 from rag.query.understand import SearchRequest
 from rag.settings import RankingSettings, Settings
 from rag.text.tokens import tokenize, tokenize_query
@@ -203,7 +203,7 @@ def search(
     """`retrieve`, then the retry rules (see the module docstring)."""
     hits = retrieve(store, query, request, top_k, settings)
     if not hits and request.period_widens:
-        request = replace(request, quarters=(), quarter_from_question=False, quarters_from_period=False)
+        request = replace(request, quarters=(), quarter_from_question=False)
         hits = retrieve(store, query, request, top_k, settings)
     if _executive_turns_miss(executives, request, hits):
         # unlabelled first-person management paragraphs (most of the 2025Q2 write-up) may be the
@@ -223,6 +223,18 @@ def search(
     ):
         deeper = retrieve(store, query, request, settings.ranking.deeper_search, settings)
         found = [h for h in deeper[top_k:] if figure_for_years([h.chunk], request.terms, years)]
+        if found:
+            hits = [*hits[: top_k - 1], found[0]]
+    asked = set(request.quarters_named)
+    if (
+        hits
+        and request.wants_number
+        and request.quarters_from_period
+        and asked
+        and not figure_for_quarters([h.chunk for h in hits], request.terms, asked)
+    ):
+        deeper = retrieve(store, query, request, settings.ranking.deeper_search, settings)
+        found = [h for h in deeper[top_k:] if figure_for_quarters([h.chunk], request.terms, asked)]
         if found:
             hits = [*hits[: top_k - 1], found[0]]
     return SearchResult(request, hits)
