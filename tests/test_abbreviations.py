@@ -25,3 +25,12 @@ def test_a_term_that_is_an_abbreviation_is_found_where_its_phrase_is_spelt_out()
     capex = Term("capex", ("capex", "资本支出"))
     assert capex.found_in("We now expect capital expenditures of $25 million.")
     assert not Term("margin", ("margin",)).found_in("gross profit rose")
+
+
+def test_a_chinese_glossary_word_carries_its_english_keys_to_english_passages() -> None:
+    from rag.text.terms import key_terms
+
+    terms = key_terms("Meta 2025年第一季度的自由现金流是多少?", set())
+    (term,) = [t for t in terms if t.text == "自由现金流"]
+    assert term.found_in("Free cash flow was $10.3 billion.")
+    assert not term.found_in("Cash on hand was $70 billion.")

@@ -36,6 +36,18 @@ def glossary_digest() -> str:
 
 
 @lru_cache(maxsize=1)
+def english_renderings() -> dict[str, tuple[str, ...]]:
+    """A Chinese rendering → the English keys it renders ("自由现金流": "free cash flow", "fcf"), so a
+    Chinese question's term can be found in English passages."""
+    found: dict[str, list[str]] = {}
+    for key, renderings in glossary().items():
+        for rendering in renderings:
+            if re.search(r"[\u4e00-\u9fff]", rendering):
+                found.setdefault(rendering, []).append(key)
+    return {rendering: tuple(keys) for rendering, keys in found.items()}
+
+
+@lru_cache(maxsize=1)
 def glossary_words() -> frozenset[str]:
     return frozenset(w.lower() for key, renderings in glossary().items() for w in (key, *renderings))
 

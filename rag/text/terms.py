@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from rag.text.abbreviations import expands_in
-from rag.text.glossary import common_english, glossary, glossary_phrases
+from rag.text.glossary import common_english, english_renderings, glossary, glossary_phrases
 from rag.text.language import CJK_RUN
 from rag.text.segmenter import segmenter
 
@@ -134,7 +134,7 @@ def _cjk_terms(question: str, ignore: set[str]) -> list[Term]:
     for run in runs:
         for word, flag in segmenter().tagged(run):
             if len(word) >= 2 and flag in _TOPIC_FLAGS and word not in _CJK_STOP and word not in ignore:
-                terms.append(Term(word, (word,)))
+                terms.append(Term(word, (word, *english_renderings().get(word, ()))))
     return terms
 
 
