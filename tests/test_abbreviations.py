@@ -34,3 +34,10 @@ def test_a_chinese_glossary_word_carries_its_english_keys_to_english_passages() 
     (term,) = [t for t in terms if t.text == "自由现金流"]
     assert term.found_in("Free cash flow was $10.3 billion.")
     assert not term.found_in("Cash on hand was $70 billion.")
+
+
+def test_a_chinese_glossary_verb_is_a_topic_term() -> None:
+    from rag.text.terms import key_terms
+
+    terms = key_terms("可口可乐预计2022年的产品提价幅度是多少?", set())
+    assert any(t.text == "提价" and t.found_in("pricing was up 5%") for t in terms)

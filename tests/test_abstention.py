@@ -243,6 +243,28 @@ def test_the_year_discussed_without_a_figure_abstains() -> None:
     assert _reason(request, hits) == "no passage gives a figure for “capex” in 2026"
 
 
+def test_a_figure_in_words_for_the_asked_year_is_answerable() -> None:
+    request = SearchRequest("What is 2025 capex?", terms=(CAPEX,), wants_number=True, years=frozenset({2025}))
+    hits = [_hit("We expect a mid-single-digit increase in capex in 2025.", quarter="2024Q3")]
+    assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None
+
+
+def test_a_dictionary_lead_alone_does_not_state_the_figure_asked() -> None:
+    # "产品" read as "goods" is a lead; the price increase is the topic
+    goods = Term("产品", ("产品", "goods"), bridged=True)
+    pricing = Term("提价", ("提价", "price increase", "pricing"))
+    request = SearchRequest(
+        "2025 年提价幅度?", terms=(goods, pricing), wants_number=True, years=frozenset({2025})
+    )
+    hits = [
+        _hit("Pricing will rise in 2025.", quarter="2024Q3"),
+        _hit("Inflation will hurt cost of goods sold by 5% in 2025.", quarter="2024Q3", row=1),
+    ]
+    corpus = replace(CORPUS, mentions=lambda term: True)
+    abstention = why_unanswerable(request, hits, corpus, SETTINGS)
+    assert abstention is not None and abstention.reason_en.startswith("no passage gives a figure")
+
+
 def test_a_figure_worded_otherwise_proves_no_absence() -> None:
     """No sentence states a capex figure for any year: the passage may word it otherwise, so no proof."""
     request = SearchRequest("What is 2025 capex?", terms=(CAPEX,), wants_number=True, years=frozenset({2025}))
@@ -308,3 +330,19 @@ def test_a_declined_figure_beside_one_that_is_given_is_not_an_abstention() -> No
     request = SearchRequest("What Q2 revenue guidance did Acme give?", terms=(REVENUE,), wants_number=True)
     hits = [_hit("We are not providing annual revenue guidance. For Q2 we expect revenue of $5 billion.")]
     assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None
+
+
+def test_declining_a_years_figure_stands_beside_figures_for_other_years_and_analysts_figures() -> None:
+    request = SearchRequest(
+        "What price increase for 2025?", terms=(REVENUE,), wants_number=True, years=frozenset({2025})
+    )
+    hits = [
+        _hit("Revenue grew 6% this quarter.", quarter="2024Q3"),
+        _hit("Will revenue rise 10% in 2025?", quarter="2024Q3", attributed=False, row=1),
+        _hit("We're not at the stage of providing an outlook on revenue in 2025.", quarter="2024Q3", row=2),
+    ]
+    assert _reason(request, hits) == (
+        "the call declines to give it: “We're not at the stage of providing an outlook on revenue in 2025.”"
+    )
+    given = [*hits, _hit("Revenue will grow 5% in 2025.", quarter="2024Q3", row=3)]
+    assert why_unanswerable(request, given, CORPUS, SETTINGS) is None

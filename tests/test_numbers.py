@@ -152,3 +152,16 @@ def test_number_supported_ignores_years_in_the_answer() -> None:
 
 def test_plain_figure_found_inside_a_model_name_in_the_passage() -> None:
     assert number_supported(only("about 4 models"), "我希望 Llama 4 成为一组非常令人兴奋的发布")
+
+
+def test_figures_stated_in_words_are_figures() -> None:
+    from rag.text.numbers import states_in_words
+
+    for text in (
+        "a mid-single-digit impact on cost of goods sold",
+        "low-double-digit growth",
+        "in the high teens",
+    ):
+        assert states_in_words(text), text
+    assert states_in_words("收入翻倍") and states_in_words("Revenue doubled")
+    assert not states_in_words("we saw digital growth across the business")

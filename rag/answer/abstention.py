@@ -11,13 +11,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rag.query.figures import quarters_meant, years_with_figures
+from rag.query.figures import firm_terms, quarters_meant, years_meant, years_with_figures
 from rag.query.retrieve import Hit
 from rag.query.understand import SearchRequest
 from rag.settings import AbstentionSettings
 from rag.text.glossary import is_glossary_word
 from rag.text.names import name_listing
-from rag.text.numbers import claims, states_a_multiple
+from rag.text.numbers import claims, states_in_words
 from rag.text.quarters import quarters_named, years_named
 from rag.text.sentences import split_sentences
 from rag.text.terms import Term
@@ -98,7 +98,7 @@ def why_unanswerable(
             f"no passage{scope} in the searched calls mentions {words}",
             f"所检索的发言{('(' + who + ')') if who else ''}中没有提到 {words}",
         )
-    declined = _declined(hits, terms) if wants_number and terms else None
+    declined = _declined(hits, terms, set(request.years)) if wants_number and terms else None
     if declined is not None:
         return Abstention(
             f"the call declines to give it: “{declined}”", f"电话会上明确表示不提供这一数字:“{declined}”"
@@ -156,29 +156,39 @@ def _discussed_in(hits: list[Hit], terms: list[Term], years: set[int]) -> bool:
 
 
 # a speaker declining to give a figure: "we didn't give any G&A guidance for the full year", "we're not
-# going to break out what the revenue was", "we do not disclose build rates", "我们不提供全年指引"
+# going to break out what the revenue was", "we do not disclose build rates", "we're not at the stage of
+# providing an outlook on pricing", "我们不提供全年指引"
 _DECLINES = re.compile(
     r"\b(?:we|I)\s*(?:'re|are|'m|am|do|did|have|will|would|'ll)?\s*(?:not|n't|no longer)\s+"
-    r"(?:going to\s+|able to\s+|currently\s+|yet\s+)?(?:provid|giv|disclos|break(?:ing)? out|guid|shar|"
-    r"quantif|comment on the|updat)\w*"
+    r"(?:going to\s+|able to\s+|currently\s+|yet\s+|ready to\s+|in a position to\s+|"
+    r"at (?:the|this) (?:stage|point) (?:of|where we(?:'re| are))\s+)?"
+    r"(?:provid|giv|disclos|break(?:ing)? out|guid|shar|quantif|comment on the|updat)\w*"
     r"|\bnot (?:providing|giving|disclosing) (?:any |annual |full[- ]year )?(?:guidance|numbers|figures)"
     r"|(?:不|没有|暂不|未)(?:提供|给出|披露|公布)",
     re.I,
 )
 
 
-def _declined(hits: list[Hit], terms: list[Term]) -> str | None:
+def _declined(hits: list[Hit], terms: list[Term], years: set[int]) -> str | None:
     """A sentence of a management turn, among the top passages, in which the speaker declines to give a
-    figure for one of the question's terms, when no retrieved sentence states an amount or a share for
-    those terms (a call that declines one figure may give the one asked); None otherwise."""
-    declined = None
+    figure for one of the question's terms, when no retrieved management sentence states an amount or a
+    share for those terms (for one of the asked `years`, when the question asks some): a call that
+    declines one figure may give the one asked. None otherwise."""
+    declined, terms = None, list(firm_terms(terms))
     for hit in hits:
         for sentence in split_sentences(hit.chunk.text):
             if not any(t.found_in(sentence) for t in terms):
                 continue
-            if any(q.kind in ("currency", "percent") for q in claims(sentence)):
+            if hit.chunk.kind == "question":  # an analyst's figure, or refusal, is not the company's
+                continue
+            figure = any(q.kind in ("currency", "percent") for q in claims(sentence)) or states_in_words(
+                sentence
+            )
+            if figure and (
+                not years or years_meant(sentence, hit.chunk.quarter, hit.chunk.call_date) & years
+            ):
                 return None
-            if declined is None and hit.chunk.kind != "question" and _DECLINES.search(sentence):
+            if declined is None and _DECLINES.search(sentence):
                 declined = sentence.strip()
     return declined
 
@@ -217,7 +227,9 @@ def _figures_only_for_other_quarters(request: SearchRequest, hits: list[Hit], te
     for hit in hits:
         sentences = split_sentences(hit.chunk.text)
         for i, sentence in enumerate(sentences):
-            if not (any(t.found_in(sentence) for t in terms) and claims(sentence)):
+            if not (
+                any(t.found_in(sentence) for t in terms) and (claims(sentence) or states_in_words(sentence))
+            ):
                 continue
             if request.quarters_from_period:
                 meant = quarters_meant(sentence, hit.chunk.quarter, sentences[i - 1] if i else "")
@@ -236,6 +248,6 @@ _ROUGH_FIGURE = re.compile(r"[数几]\s*[十百千万亿]|\d")
 
 def _states_a_figure(sentence: str) -> bool:
     """A figure the question could be after: a claim with a unit, or a rough one ("数亿用户")."""
-    if claims(sentence) or states_a_multiple(sentence):  # years, quarter names, list numbers are not claims
+    if claims(sentence) or states_in_words(sentence):  # years, quarter names, list numbers are not claims
         return True
     return bool(_ROUGH_FIGURE.search(sentence)) and not claims(sentence) and "数" in sentence

@@ -17,7 +17,7 @@ from rag.query.understand import SearchRequest
 from rag.settings import QuoteSettings
 from rag.text.glossary import common_english
 from rag.text.language import CJK, is_chinese
-from rag.text.numbers import claims, states_a_multiple
+from rag.text.numbers import claims, states_in_words
 from rag.text.sentences import is_content_free, split_sentences
 from rag.text.terms import Term
 
@@ -62,7 +62,7 @@ def _sentences(text: str, pleasantry_units: int) -> tuple[_Sentence, ...]:
             frozenset(_bigrams(s)),
             _stems(s),
             bool(is_content_free(s, pleasantry_units) or _PLEASANTRY.match(s)),
-            any(q.kind in ("currency", "percent") for q in claims(s)) or states_a_multiple(s),
+            any(q.kind in ("currency", "percent") for q in claims(s)) or states_in_words(s),
         )
         for s in sentences
     )

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from rag.chunks import Chunk
-from rag.text.numbers import claims
+from rag.text.numbers import claims, states_in_words
 from rag.text.quarters import QUARTER_WITHOUT_YEAR, quarter_mentions, years_named
 from rag.text.sentences import split_sentences
 from rag.text.terms import Term
@@ -28,6 +28,7 @@ def years_with_figures(
     """The years the passages state an amount or a share for one of `terms` for (see
     `figure_for_years`); it stops reading at the first figure for a year of `stop_at`."""
     found: set[int] = set()
+    terms = firm_terms(terms)
     for chunk in chunks:
         sentences = split_sentences(chunk.text)
         for i, sentence in enumerate(sentences):
@@ -35,12 +36,20 @@ def years_with_figures(
             # the term may come a sentence later: "… $4.80 to $4.90 per diluted share. This guidance …"
             if not any(t.found_in("".join(sentences[max(0, i - 1) : i + 2])) for t in terms):
                 continue
-            if not any(q.kind in ("currency", "percent") for q in claims(sentence)):
+            if not (
+                any(q.kind in ("currency", "percent") for q in claims(sentence)) or states_in_words(sentence)
+            ):
                 continue
             found |= years_meant(context, chunk.quarter, chunk.call_date)
             if found & stop_at:
                 return found
     return found
+
+
+def firm_terms(terms: Sequence[Term]) -> Sequence[Term]:
+    """The terms a figure has to be stated for: a dictionary lead ("产品" read as "goods") only when the
+    question has no term of its own words or the glossary's."""
+    return [t for t in terms if not t.bridged] or terms
 
 
 # relative years, resolved from the call's date
@@ -103,10 +112,13 @@ def quarters_meant(sentence: str, quarter: str, before: str = "") -> set[str] | 
 def figure_for_quarters(chunks: Iterable[Chunk], terms: Sequence[Term], quarters: set[str]) -> bool:
     """Whether a passage sentence states a figure for one of `terms` for one of `quarters` (see
     `quarters_meant`)."""
+    terms = firm_terms(terms)
     for chunk in chunks:
         sentences = split_sentences(chunk.text)
         for i, sentence in enumerate(sentences):
-            if not (any(t.found_in(sentence) for t in terms) and claims(sentence)):
+            if not (
+                any(t.found_in(sentence) for t in terms) and (claims(sentence) or states_in_words(sentence))
+            ):
                 continue
             meant = quarters_meant(sentence, chunk.quarter, sentences[i - 1] if i else "")
             if meant and meant & quarters:

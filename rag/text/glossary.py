@@ -37,14 +37,19 @@ def glossary_digest() -> str:
 
 @lru_cache(maxsize=1)
 def english_renderings() -> dict[str, tuple[str, ...]]:
-    """A Chinese rendering → the English keys it renders ("自由现金流": "free cash flow", "fcf"), so a
-    Chinese question's term can be found in English passages."""
+    """A Chinese rendering → the English keys it renders and their English synonyms ("自由现金流": "free
+    cash flow", "fcf"; "提价": "price increase", "pricing"), so a Chinese question's term can be found in
+    English passages."""
     found: dict[str, list[str]] = {}
     for key, renderings in glossary().items():
+        english = [key, *(r for r in renderings if not _CJK.search(r))]
         for rendering in renderings:
-            if re.search(r"[\u4e00-\u9fff]", rendering):
-                found.setdefault(rendering, []).append(key)
-    return {rendering: tuple(keys) for rendering, keys in found.items()}
+            if _CJK.search(rendering):
+                found.setdefault(rendering, []).extend(english)
+    return {rendering: tuple(dict.fromkeys(words)) for rendering, words in found.items()}
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @lru_cache(maxsize=1)

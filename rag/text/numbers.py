@@ -148,6 +148,22 @@ def states_a_multiple(text: str) -> bool:
     return bool(_MULTIPLE.search(text))
 
 
+# how guidance is often worded: "a mid-single-digit impact", "low-double-digit growth", "the high teens"
+_MAGNITUDE_IN_WORDS = re.compile(
+    r"\b(?:(?:low|mid|high|upper)[- ](?:to[- ](?:mid|high|upper)[- ])?)?(?:single|double)[- ]digits?\b"
+    r"|\b(?:low|mid|high)[- ](?:to[- ](?:mid|high)[- ])?teens\b"
+    r"|\b(?:low|mid|high)[- ](?:20|30|40|50|60|70|80|90)s\b"
+    r"|个位数|两位数|双位数",
+    re.I,
+)
+
+
+def states_in_words(text: str) -> bool:
+    """A figure stated in words rather than digits: a multiple ("doubled") or a magnitude ("mid-single
+    digits")."""
+    return bool(_MULTIPLE.search(text) or _MAGNITUDE_IN_WORDS.search(text))
+
+
 def claims(text: str) -> list[Quantity]:
     """The quantities of `text` that a citation has to support."""
     return [q for q in extract_quantities(text) if q.claim]

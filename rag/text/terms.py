@@ -133,7 +133,9 @@ def _cjk_terms(question: str, ignore: set[str]) -> list[Term]:
     terms: list[Term] = []
     for run in runs:
         for word, flag in segmenter().tagged(run):
-            if len(word) >= 2 and flag in _TOPIC_FLAGS and word not in _CJK_STOP and word not in ignore:
+            # a glossary word is a topic whatever its part of speech ("提价", a verb, is "price increase")
+            topic = flag in _TOPIC_FLAGS or word in english_renderings()
+            if len(word) >= 2 and topic and word not in _CJK_STOP and word not in ignore:
                 terms.append(Term(word, (word, *english_renderings().get(word, ()))))
     return terms
 
