@@ -76,6 +76,15 @@ def test_year_alone_and_ranges_select_calls():
     assert quarters_in_text("2023年到2025年资本支出有何变化", KNOWN) == (KNOWN, True)
 
 
+def test_a_quarters_figure_is_also_guided_on_the_call_before_but_what_was_said_is_on_its_call():
+    known = ["2025Q1", "2025Q2"]
+    assert quarters_in_text("What revenue growth did Meta report for Q2 2025?", known) == (known, False)
+    assert quarters_in_text("What did Susan say about the 2026 budget in Q2 2025?", known) == (
+        ["2025Q2"],
+        False,
+    )
+
+
 def test_a_year_without_a_call_is_a_topic_not_a_filter():
     assert quarters_in_text("What is the 2026 capex outlook?", KNOWN) == ([], False)
 

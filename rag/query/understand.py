@@ -461,14 +461,18 @@ def quarters_asked(mentions: Mentions, known: list[str]) -> tuple[list[str], boo
     A period a figure is about is not the date of the call: a quarter's figures are reported on its
     own call and guided on the call before ("fourth quarter of fiscal 2021 revenue" is guided on the
     fiscal Q3 call), a year's on its calls and the previous year's fourth-quarter call ("2025 capex"
-    on the 2024Q4 call). Only a question that names the call ("on the Q3 2021 call") or compares
-    periods is held to the calls it names.
+    on the 2024Q4 call). A question that names the call ("on the Q3 2021 call"), compares periods, or
+    asks for no figure of a quarter that has a call is held to the calls it names.
     """
     named = list(dict.fromkeys(m.quarter for m in mentions.quarters))
     if named:
         in_corpus = [q for q in named if q in known]
         if len(in_corpus) > 1 or _MENTIONS_A_CALL.search(mentions.text):
             return in_corpus, len(in_corpus) > 1
+        # what someone said in a quarter, not a figure for it, is on that quarter's call ("What did
+        # Susan say about the 2026 budget in Q2 2025?")
+        if in_corpus and not asks_for_a_number(mentions.text):
+            return in_corpus, False
         # a quarter with no call of its own is a topic of the call before ("Q3 2023 guidance" is
         # given on the 2023Q2 call); a quarter neither has is a topic of any call
         scope = {q for quarter in named for q in (quarter, _previous_quarter(quarter))}
