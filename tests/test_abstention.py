@@ -346,3 +346,33 @@ def test_declining_a_years_figure_stands_beside_figures_for_other_years_and_anal
     )
     given = [*hits, _hit("Revenue will grow 5% in 2025.", quarter="2024Q3", row=3)]
     assert why_unanswerable(request, given, CORPUS, SETTINGS) is None
+
+
+def test_a_missing_key_term_is_no_proof_when_the_passages_share_the_questions_other_words() -> None:
+    inventory = Term("inventory", ("inventory", "库存"))
+    request = SearchRequest(
+        "Who asked about the size of windfall inventory gains?",
+        terms=(inventory,),
+        asks_who_asked=True,
+        topic_text="Who asked about the size of windfall inventory gains?",
+    )
+    said = [_hit("If I may on windfall gains, can you give us a sense of their magnitude?", attributed=False)]
+    said = [Hit(replace(said[0].chunk, speaker="Tristan Gresser", attributed=True), 0.9, 0)]
+    corpus = replace(CORPUS, mentions=lambda term: True)
+    assert why_unanswerable(request, said, corpus, SETTINGS) is None
+    elsewhere = [Hit(replace(said[0].chunk, text="Steel prices rose in the quarter."), 0.9, 0)]
+    abstention = why_unanswerable(request, elsewhere, corpus, SETTINGS)
+    assert abstention is not None
+    assert abstention.reason_en == "no passage in the searched calls mentions “inventory”"
+
+
+def test_who_asked_how_much_needs_no_figure() -> None:
+    request = SearchRequest(
+        "Who asked how much capex Acme will spend in 2025?",
+        terms=(CAPEX,),
+        wants_number=True,
+        asks_who_asked=True,
+        years=frozenset({2025}),
+    )
+    hits = [_hit("How should we think about capex in 2025?", quarter="2024Q3")]
+    assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None

@@ -15,7 +15,7 @@ from rag.query.figures import firm_terms, quarters_meant, years_meant, years_wit
 from rag.query.retrieve import Hit
 from rag.query.understand import SearchRequest
 from rag.settings import AbstentionSettings
-from rag.text.glossary import is_glossary_word
+from rag.text.glossary import common_english, is_glossary_word
 from rag.text.names import name_listing
 from rag.text.numbers import claims, states_in_words
 from rag.text.quarters import quarters_named, years_named
@@ -43,7 +43,8 @@ def why_unanswerable(
     request: SearchRequest, hits: list[Hit], corpus: CorpusFacts, settings: AbstentionSettings
 ) -> Abstention | None:
     """Why the retrieved passages cannot answer the request, or None when they can."""
-    terms, wants_number = list(request.terms), request.wants_number
+    # the answer to "who asked how much …" is an analyst, not the figure
+    terms, wants_number = list(request.terms), request.wants_number and not request.asks_who_asked
     speakers, companies, quarters = corpus.speakers, corpus.companies, corpus.quarters
     if request.unknown_people:
         names = ", ".join(request.unknown_people)
@@ -90,7 +91,11 @@ def why_unanswerable(
         words = ", ".join(f"“{t.text}”" for t in absent)
         return Abstention(f"the calls never mention {words}", f"电话会记录中从未提到 {words}")
     retrieved = "\n".join(h.chunk.text for h in hits)
-    if terms and not any(t.found_in(retrieved) for t in terms):
+    if (
+        terms
+        and not any(t.found_in(retrieved) for t in terms)
+        and not _on_topic(request, retrieved, settings)
+    ):
         words = ", ".join(f"“{t.text}”" for t in terms)
         who = " or ".join(request.speakers)
         scope = f" by {who}" if who else ""
@@ -141,6 +146,20 @@ def why_unanswerable(
             f"没有任何段落给出 {words} 的具体数字",
         )
     return None
+
+
+def _on_topic(request: SearchRequest, retrieved: str, settings: AbstentionSettings) -> bool:
+    """Whether the retrieved passages share enough of the question's other content words (its plain
+    English words outside the glossary: "windfall", "gains") that a key term missing from them was just
+    worded otherwise ("inventory gains" asked, "windfall gains" said)."""
+    lowered = retrieved.lower()
+    words = {
+        w.lower()
+        for w in re.findall(r"[A-Za-z]{5,}", request.topic_text or request.question)
+        if w.lower() not in common_english() and not any(t.found_in(w) for t in request.terms)
+    }
+    shared = [w for w in words if re.search(rf"\b{re.escape(w[:6])}", lowered)]
+    return len(shared) >= settings.on_topic_words
 
 
 def _discussed_in(hits: list[Hit], terms: list[Term], years: set[int]) -> bool:
