@@ -22,6 +22,8 @@ def test_chinese_transliterations_match_their_english_names() -> None:
         ("康尼格拉", "Conagra"),
         ("克劳斯", "Clouse"),
         ("斯考利", "Squali"),
+        ("沃辛顿", "Worthington"),  # "th" heard as s
+        ("华盛顿", "Washington"),  # "ng" before a consonant heard as n
     ]:
         assert sounds_like(chinese, english), (chinese, english)
 
@@ -72,3 +74,16 @@ def test_a_chinese_company_name_translated_word_for_word_resolves_by_the_diction
     assert companies_by_meaning("健康的需求", words) == {}  # one word of a name is not the name
     request = understand("联合健康的首席财务官说2021年每股收益指引是多少?", words)
     assert request.companies == ("UnitedHealth Group",)
+
+
+def test_a_transliterated_company_with_its_role_after_is_the_company_and_its_officer() -> None:
+    # "克罗格 CFO 说…": jieba tags 克罗格 a transliterated name (nrt); the role after makes it a company,
+    # and a leading "The" is no part of the name heard
+    cfo = Person("Gary Millerchip", "CFO", "The Kroger Co.", "The Kroger Co.")
+    other = Person("Ware Grove", "CFO", "CBIZ", "CBIZ")
+    directory = SpeakerDirectory(people=[cfo, other])
+    words = Vocabulary(
+        directory, ["The Kroger Co.", "CBIZ"], speakers=["Gary Millerchip", "Ware Grove"], quarters=[]
+    )
+    request = understand("克罗格 CFO 说 2021 年资本支出会是多少?", words)
+    assert request.companies == ("The Kroger Co.",) and "Ware Grove" not in request.speakers

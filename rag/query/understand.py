@@ -397,16 +397,20 @@ def primary_speakers(question: str, people: list[Person]) -> list[Person]:
     return people
 
 
+# jieba's person-name tags: a name, a transliterated one ("克罗格"), a full name
+_NAME_FLAGS = ("nr", "nrt", "nrfg")
+
+
 def cjk_name_runs(topic_text: str) -> list[tuple[str, int]]:
-    """Runs of words jieba tags as person names (nr), with where each ends: people, but as often
-    companies and places transliterated ("斯凯奇", "诺福克")."""
+    """Runs of words jieba tags as person names (`_NAME_FLAGS`), with where each ends: people, but as
+    often companies and places transliterated ("斯凯奇", "诺福克")."""
     if not CJK_RUN.search(topic_text):
         return []
     runs: list[tuple[str, int]] = []
     current, end, position = "", 0, 0
     for word, flag in segmenter().tagged(topic_text):
         position += len(word)
-        if flag == "nr":
+        if flag in _NAME_FLAGS:
             current, end = current + word, position
             continue
         if len(current) >= 2:
@@ -417,12 +421,22 @@ def cjk_name_runs(topic_text: str) -> list[tuple[str, int]]:
     return runs
 
 
-def unknown_cjk_people(topic_text: str, runs: list[tuple[str, int]] | None = None) -> list[str]:
+def unknown_cjk_people(
+    topic_text: str, runs: list[tuple[str, int]] | None = None, question: str | None = None
+) -> list[str]:
     """Chinese person names left in a question whose known names were masked, that the question has
     speak ("张三说了什么", "李四问了…"): a name-like word with no speech after it is as often a company
-    ("诺福克南方铁路", "斯凯奇") and stays a topic word."""
+    ("诺福克南方铁路", "斯凯奇") and stays a topic word, and so is one a role follows in the `question`
+    ("克罗格 CFO 说": the topic text has the role masked)."""
     runs = cjk_name_runs(topic_text) if runs is None else runs
-    return [name for name, end in runs if _SPEECH_AFTER.match(topic_text, end)]
+    return [
+        name
+        for name, end in runs
+        if _SPEECH_AFTER.match(topic_text, end) and not (question and _ROLE_NEXT.match(question, end))
+    ]
+
+
+_ROLE_NEXT = re.compile(r"\s*(?:的\s*)?(?:CEO|CFO|COO|首席|总裁|董事长|管理层|高管)")
 
 
 # what a speaker does, soon after the name: "说", "在电话会上表示", "对 Meta 采购 GPU 说了什么", "问了";
@@ -544,7 +558,7 @@ def understand(
     runs = cjk_name_runs(topic_text)
     # "高露洁" is no person but Colgate: a Chinese name the dictionary ties to a corpus company
     chinese_companies = companies_in_chinese([name for name, _ in runs], vocabulary) if runs else {}
-    speaking = unknown_cjk_people(topic_text, runs)
+    speaking = unknown_cjk_people(topic_text, runs, question)
     # the rest by sound: "克罗格" is Kroger, "斯凯奇" Skechers (rag.text.transliteration)
     for name, _ in runs:
         if name not in chinese_companies and name not in speaking:
@@ -746,7 +760,9 @@ def _begins(sense: str, parts: list[str]) -> bool:
 def companies_by_sound(name: str, vocabulary: Vocabulary) -> dict[str, list[str]]:
     """The corpus company whose name a Chinese name transliterates most closely (its first word:
     "斯凯奇" is Skechers), as {name: [company]}; {} when none does or two do equally."""
-    found = _closest(name, [(c, (re.split(r"[\s\-]", c)[0],)) for c in vocabulary.companies])
+    found = _closest(
+        name, [(c, (re.split(r"[\s\-]", c.removeprefix("The "))[0],)) for c in vocabulary.companies]
+    )
     return {name: [found]} if found is not None else {}
 
 

@@ -50,6 +50,12 @@ def _is_specific(word: str) -> bool:
     return any(ch.isupper() or ch.isdigit() for ch in word[1:]) or (word[0].isupper() and len(word) > 1)
 
 
+def _capitalised(surface: str, start: int) -> bool:
+    """A glossary phrase written as a name ("Reality Labs", "MTIA"), not one capitalised only because it
+    opens the question ("Backlog at the end of the quarter?")."""
+    return any(ch.isupper() for ch in surface[1:]) or (start > 0 and surface != surface.lower())
+
+
 def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
     """Glossary phrases, and name-like words; plain English words outside the glossary cannot be
     checked against Chinese passages, so they are not key terms."""
@@ -61,7 +67,7 @@ def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
         phrase = m.group(0)
         taken.append(m.span())
         surface = question[m.start() : m.end()]
-        terms.append(Term(surface, (phrase, *glossary()[phrase]), specific=surface != surface.lower()))
+        terms.append(Term(surface, (phrase, *glossary()[phrase]), specific=_capitalised(surface, m.start())))
     for m in _LATIN_WORD.finditer(question):
         if any(m.start() < e and s < m.end() for s, e in taken):
             continue
@@ -71,7 +77,7 @@ def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
             continue
         singular = key[:-1] if key.endswith("s") and key[:-1] in glossary() else key
         if singular in glossary():
-            terms.append(Term(word, (word, *glossary()[singular]), specific=word != word.lower()))
+            terms.append(Term(word, (word, *glossary()[singular]), specific=_capitalised(word, m.start())))
         elif _is_specific(word) and (m.start() > 0 or CJK_RUN.search(question)):  # Chinese has no capitals
             names.append((m.start(), m.start() + len(word), word))
     places, names = _place_terms(names)

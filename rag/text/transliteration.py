@@ -4,11 +4,12 @@ these are the rest, which Chinese write-ups coin by sound.
 
 Both names become a skeleton of consonant classes, the way transliteration hears them: b/p, d/t,
 g/k/c, f/v, the sibilants (s, z, j, q, x, sh, ch, zh), l/r, m, n; vowels, h, w and y drop out, a
-syllable's nasal final counts as n ("康尼格拉" is k-n-n-k-l: Conagra), "er" as l. A Chinese name matches
-an English one when the skeletons agree but for English r and l, which Chinese drops ("诺福克" n-f-k is
-Norfolk n-l-f-l-k), and a final -s ("斯凯奇" s-k-s is Skechers s-k-s-l-s). Skeletons shorter than
-three classes are too common to tell names apart and match nothing. Where several names match, the
-closest (fewest classes left unsaid) is the one meant, and a tie means none.
+syllable's nasal final counts as n ("康尼格拉" is k-n-n-k-l: Conagra), "er" as l; English "th" is heard
+as t or s ("沃辛顿" is Worthington) and "ng" before a consonant as n ("华盛顿" is Washington). A Chinese
+name matches an English one when the skeletons agree but for English r and l, which Chinese drops
+("诺福克" n-f-k is Norfolk n-l-f-l-k), and a final -s ("斯凯奇" s-k-s is Skechers s-k-s-l-s). Skeletons
+shorter than three classes are too common to tell names apart and match nothing. Where several names
+match, the closest (fewest classes left unsaid) is the one meant, and a tie means none.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ _ENGLISH_DIGRAPHS = (
     ("ph", "f"),
     ("ch", "s"),
     ("sh", "s"),
-    ("th", "t"),
     ("ck", "k"),
     ("qu", "k"),
     ("x", "ks"),
@@ -56,9 +56,11 @@ def _collapse(classes: list[str]) -> str:
     return "".join(c for i, c in enumerate(classes) if i == 0 or c != classes[i - 1])
 
 
-def english_skeleton(name: str) -> str:
-    """ "Kroger" → "KLKL", "Clouse" → "KLS"."""
+def english_skeleton(name: str, th: str = "t") -> str:
+    """ "Kroger" → "KLKL", "Clouse" → "KLS"; `th` is how "th" is heard (Chinese hears it as t or s)."""
     word = re.sub(r"[^a-z]", "", name.casefold())
+    word = word.replace("th", th)
+    word = re.sub(r"ng(?![aeiouy])", "n", word)  # a nasal final: "Washington" is 华盛顿 (s-n-t-n)
     for digraph, sound in _ENGLISH_DIGRAPHS:
         word = word.replace(digraph, sound)
     word = re.sub(r"c(?=[eiy])", "s", word).replace("c", "k")
@@ -96,7 +98,11 @@ def sound_distance(chinese: str, english: str) -> int | None:
     heard = chinese_skeleton(chinese)
     if heard is None or len(heard) < MIN_SKELETON:
         return None
-    written = english_skeleton(english)
+    distances = [d for th in ("t", "s") if (d := _unsaid(heard, english_skeleton(english, th))) is not None]
+    return min(distances, default=None)
+
+
+def _unsaid(heard: str, written: str) -> int | None:
     i, dropped = 0, 0
     for position, c in enumerate(written):
         if i < len(heard) and c == heard[i]:
