@@ -79,3 +79,11 @@ def test_one_analyst_spelt_two_ways_on_two_calls_is_found_under_both() -> None:
     directory = SpeakerDirectory(people=[rick, nels, other])
     assert directory.same_person_elsewhere(rick) == [nels]  # same firm; not the UBS Richard Nelson
     assert directory.same_person_elsewhere(other) == []
+
+
+def test_a_given_name_cut_short_is_the_same_person() -> None:
+    from rag.transcripts.aliases import derived_aliases
+
+    assert "Raj Agrawal" in derived_aliases("Rajesh K. Agrawal")
+    assert "Alex Smith" in derived_aliases("Alexander Smith")
+    assert not [a for a in derived_aliases("Mark Zuckerberg") if a.startswith("Mar ")]  # too short to cut

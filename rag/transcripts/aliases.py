@@ -2,10 +2,11 @@
 
 "Gerard H. Sweeney" is also "Gerard Sweeney" (middle initials and suffixes dropped), "Gerard",
 "Sweeney", and "Gerry Sweeney": the English nickname table of the `nicknames` package (Doug =
-Douglas, Ken = Kenneth, Jim = James), and the diminutive a table nickname makes of the name's first
-letters (Gerry: Ger-ard). These aliases are derived, so weaker than the ones a transcript or
-speakers.json spells out: the directory uses one only while it names a single person
-(rag.transcripts.speakers), so two people called Mark make "Mark" name nobody.
+Douglas, Ken = Kenneth, Jim = James), the diminutive a table nickname makes of the name's first
+letters (Gerry: Ger-ard), and the given name cut short ("Raj Agrawal" for Rajesh K. Agrawal). These
+aliases are derived, so weaker than the ones a transcript or speakers.json spells out: the directory
+uses one only while it names a single person (rag.transcripts.speakers), so two people called Mark
+make "Mark" name nobody.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from functools import lru_cache
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "phd", "md", "cpa", "esq"}
 _LATIN_TOKEN = re.compile(r"[A-Z][A-Za-z'’\-]+")
 _MIN_STEM = 3  # "Ger" of Gerry: shorter stems ("Al", "Ed") begin too many names
+# a given name cut short, with the surname: "Raj Agrawal" is Rajesh K. Agrawal, "Alex" of Alexander
+_MIN_CUT, _MAX_CUT = 3, 5
 
 
 @lru_cache(maxsize=1)
@@ -84,6 +87,9 @@ def derived_aliases(name: str) -> tuple[str, ...]:
     given, middle, surname = parts
     found = [f"{given} {surname}"] if middle and len(given.rstrip(".")) > 1 else []
     found += [f"{nickname} {surname}" for nickname in nicknames_of(given)]
+    # a short form the table lacks is most often the name cut short: "Raj" of Rajesh, "Chris" of Christopher
+    if len(given) >= _MIN_CUT + 2 and given.isalpha():
+        found += [f"{given[:size]} {surname}" for size in range(_MIN_CUT, min(len(given) - 1, _MAX_CUT + 1))]
     # a person may go by a middle name: "K. Jon Taylor" is Jon Taylor, "Nels Richard Nelson" Rick Nelson
     for other in (m for m in middle if len(m.rstrip(".")) > 1):
         found += [f"{other} {surname}", *(f"{nickname} {surname}" for nickname in nicknames_of(other))]
