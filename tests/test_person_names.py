@@ -87,3 +87,14 @@ def test_a_given_name_cut_short_is_the_same_person() -> None:
     assert "Raj Agrawal" in derived_aliases("Rajesh K. Agrawal")
     assert "Alex Smith" in derived_aliases("Alexander Smith")
     assert not [a for a in derived_aliases("Mark Zuckerberg") if a.startswith("Mar ")]  # too short to cut
+
+
+def test_a_quoted_nickname_and_a_comma_suffix_in_a_participant_line_still_make_a_participant() -> None:
+    from rag.transcripts.participants import is_person_name, parse_participant_line
+
+    # PWR_q3_2021: the CEO's 25 turns were unattributed while this line and label were not read as a name
+    line = 'Earl C. "Duke" Austin, Jr.--President, Chief Executive Officer and Chief Operating Officer'
+    participant = parse_participant_line(line)
+    assert participant is not None and participant.name == "Earl C. Austin, Jr."
+    assert participant.role == "CEO" and participant.aliases == ("Duke Austin",)
+    assert is_person_name("Earl C. Austin, Jr.") and not is_person_name("Acme, Inc.")

@@ -106,6 +106,14 @@ def without_quoted_nickname(label: str) -> str:
     return _QUOTED_NICKNAME.sub(" ", label).strip()
 
 
+def quoted_nickname_alias(label: str) -> str | None:
+    """The name a label's quoted nickname makes with its surname: 'Earl C. "Duke" Austin, Jr.' goes by
+    Duke Austin; None without a quoted nickname."""
+    found = _QUOTED_NICKNAME.search(label)
+    parts = name_tokens(without_quoted_nickname(label)) if found else None
+    return f"{found.group(1)} {parts[2]}" if found and parts else None
+
+
 def same_person_name(a: str, b: str) -> bool:
     """Two spellings of one person's name: same surname, and the same given name or a nickname of it
     ("Ron Josey" / "Ronald Josey", "Gerry Sweeney" / "Gerard H. Sweeney")."""

@@ -13,10 +13,13 @@ from functools import lru_cache
 
 from rag.chunks import ANALYST
 from rag.text.names import name_key
-from rag.transcripts.aliases import same_person_name
+from rag.transcripts.aliases import quoted_nickname_alias, same_person_name, without_quoted_nickname
 
 _DASH = re.compile(r"\s*(?:--|—+|–|－－)\s*")
-LATIN_NAME = re.compile(r"[A-Z][A-Za-z.'’\-]*(?:\s+(?:[A-Z][A-Za-z.'’\-]*|van|von|de|del|da|di|le|la)){0,4}")
+LATIN_NAME = re.compile(
+    r"[A-Z][A-Za-z.'’\-]*(?:\s+(?:[A-Z][A-Za-z.'’\-]*|van|von|de|del|da|di|le|la)){0,4}"
+    r"(?:,\s*(?:Jr|Sr)\.?|,\s*(?:II|III|IV))?"  # "Earl C. Austin, Jr."
+)
 CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,6}[·・][\u4e00-\u9fff]{1,8}")
 _ROLE_WORDS = re.compile(
     r"analyst|officer|president|director|relations|chairman|chairwoman|chair\b|founder|treasurer|controller|"
@@ -75,11 +78,15 @@ def parse_participant_line(line: str) -> Participant | None:
     parts = [p.strip() for p in _DASH.split(line.strip()) if p.strip()]
     if len(parts) < 2 or len(parts) > 3:
         return None
+    # 'Earl C. "Duke" Austin, Jr.' is listed under the name its turns carry, Earl C. Austin, Jr., and goes
+    # by Duke Austin
+    nicknamed = [alias for p in parts if (alias := quoted_nickname_alias(p))]
+    parts = [without_quoted_nickname(p) for p in parts]
     if is_person_name(parts[0]) and is_title(parts[-1]):
         firm = parts[1] if len(parts) == 3 else None
-        return Participant(parts[0], parts[-1], firm)
+        return Participant(parts[0], parts[-1], firm, tuple(nicknamed))
     if len(parts) == 2 and is_title(parts[0]) and is_person_name(parts[1]):
-        return Participant(parts[1], parts[0])
+        return Participant(parts[1], parts[0], aliases=tuple(nicknamed))
     return None
 
 
