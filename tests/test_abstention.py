@@ -376,3 +376,22 @@ def test_who_asked_how_much_needs_no_figure() -> None:
     )
     hits = [_hit("How should we think about capex in 2025?", quarter="2024Q3")]
     assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None
+
+
+def test_declining_full_year_guidance_stands_beside_the_quarters_figures() -> None:
+    request = SearchRequest(
+        "What full-year 2025 revenue guidance did Acme give?",
+        terms=(REVENUE,),
+        wants_number=True,
+        years=frozenset({2025}),
+    )
+    hits = [
+        _hit("Revenue declined 12% in the quarter.", quarter="2025Q2"),
+        _hit("We're not providing full year revenue guidance.", quarter="2025Q2", row=1),
+    ]
+    assert (
+        _reason(request, hits)
+        == "the call declines to give it: “We're not providing full year revenue guidance.”"
+    )
+    given = [*hits, _hit("We expect full-year revenue of $5 billion.", quarter="2025Q2", row=2)]
+    assert why_unanswerable(request, given, CORPUS, SETTINGS) is None

@@ -103,7 +103,8 @@ def why_unanswerable(
             f"no passage{scope} in the searched calls mentions {words}",
             f"所检索的发言{('(' + who + ')') if who else ''}中没有提到 {words}",
         )
-    declined = _declined(hits, terms, set(request.years)) if wants_number and terms else None
+    full_year = bool(_FULL_YEAR.search(request.question))
+    declined = _declined(hits, terms, set(request.years), full_year) if wants_number and terms else None
     if declined is not None:
         return Abstention(
             f"the call declines to give it: “{declined}”", f"电话会上明确表示不提供这一数字:“{declined}”"
@@ -188,11 +189,15 @@ _DECLINES = re.compile(
 )
 
 
-def _declined(hits: list[Hit], terms: list[Term], years: set[int]) -> str | None:
+_FULL_YEAR = re.compile(r"\bfull[- ]year\b|\bannual\b|\bfor the year\b|全年|年度", re.I)
+
+
+def _declined(hits: list[Hit], terms: list[Term], years: set[int], full_year: bool = False) -> str | None:
     """A sentence of a management turn, among the top passages, in which the speaker declines to give a
     figure for one of the question's terms, when no retrieved management sentence states an amount or a
-    share for those terms (for one of the asked `years`, when the question asks some): a call that
-    declines one figure may give the one asked. None otherwise."""
+    share for those terms (for one of the asked `years`, when the question asks some, and for a year
+    rather than a quarter when it asks a `full_year` figure): a call that declines one figure may give
+    the one asked. None otherwise."""
     declined, terms = None, list(firm_terms(terms))
     for hit in hits:
         for sentence in split_sentences(hit.chunk.text):
@@ -203,8 +208,16 @@ def _declined(hits: list[Hit], terms: list[Term], years: set[int]) -> str | None
             figure = any(q.kind in ("currency", "percent") for q in claims(sentence)) or states_in_words(
                 sentence
             )
-            if figure and (
-                not years or years_meant(sentence, hit.chunk.quarter, hit.chunk.call_date) & years
+            # a quarter's figure is not the full-year one asked
+            for_the_year = (
+                not full_year
+                or quarters_meant(sentence, hit.chunk.quarter) is None
+                or bool(_FULL_YEAR.search(sentence))
+            )
+            if (
+                figure
+                and for_the_year
+                and (not years or years_meant(sentence, hit.chunk.quarter, hit.chunk.call_date) & years)
             ):
                 return None
             if declined is None and _DECLINES.search(sentence):
