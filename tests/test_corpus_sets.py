@@ -29,7 +29,9 @@ CORPUS_SETS = {
     checker.REAL_CALLS_3_SET: "real_calls_3",
     checker.REAL_CALLS_4_SET: "real_calls_4",
     checker.REAL_CALLS_5_SET: "real_calls_5",
+    checker.REAL_CALLS_6_SET: "real_calls_6",
     checker.SAMPLES_SEEDS_2_SET: "samples_seeds_2",
+    checker.SAMPLES_SEEDS_3_SET: "samples_seeds_3",
 }
 
 

@@ -60,7 +60,9 @@ REAL_CALLS_2_FILE = EVAL_DIR / "real_calls_2.jsonl"
 REAL_CALLS_3_FILE = EVAL_DIR / "real_calls_3.jsonl"
 REAL_CALLS_4_FILE = EVAL_DIR / "real_calls_4.jsonl"
 REAL_CALLS_5_FILE = EVAL_DIR / "real_calls_5.jsonl"
+REAL_CALLS_6_FILE = EVAL_DIR / "real_calls_6.jsonl"
 SAMPLES_SEEDS_2_FILE = EVAL_DIR / "samples_seeds_2.jsonl"
+SAMPLES_SEEDS_3_FILE = EVAL_DIR / "samples_seeds_3.jsonl"
 DIALOGUES_FILE = EVAL_DIR / "dialogues.jsonl"
 CORPORA_DIR = EVAL_DIR / "corpora"
 QUARTERS = tuple(sorted(set(SOURCE_QUARTERS.values())))
@@ -256,9 +258,32 @@ REAL_CALLS_5_SET = CorpusQuestionSet(
         who_asked=3,
     ),
 )
+# The fresh blind set of issue 15's fifth round, written from the transcripts alone before the system
+# answered it: over real100.json, the ten calls no earlier set asks about plus new questions on calls
+# earlier sets ask about (no company has two of them, so no cross-quarter questions).
+REAL_CALLS_6_SET = CorpusQuestionSet(
+    REAL_CALLS_6_FILE,
+    "j",
+    CORPORA_DIR / "real100.json",
+    CorpusMinimums(
+        total=75,
+        unanswerable_share=0.15,
+        languages=(("en", 40), ("zh", 8)),
+        calls_asked=16,
+        cross_quarter=0,
+        who_asked=3,
+    ),
+)
 SAMPLES_SEEDS_2_SET = CorpusQuestionSet(
     SAMPLES_SEEDS_2_FILE,
     "g",
+    CORPORA_DIR / "samples_seeds.json",
+    CorpusMinimums(total=24, unanswerable_share=0.15, languages=(("en", 8), ("zh", 8)), calls_asked=8),
+)
+# Its samples-and-seeds companion of the fifth round, written blind the same way.
+SAMPLES_SEEDS_3_SET = CorpusQuestionSet(
+    SAMPLES_SEEDS_3_FILE,
+    "k",
     CORPORA_DIR / "samples_seeds.json",
     CorpusMinimums(total=24, unanswerable_share=0.15, languages=(("en", 8), ("zh", 8)), calls_asked=8),
 )
@@ -269,7 +294,9 @@ CORPUS_SETS = (
     REAL_CALLS_3_SET,
     REAL_CALLS_4_SET,
     REAL_CALLS_5_SET,
+    REAL_CALLS_6_SET,
     SAMPLES_SEEDS_2_SET,
+    SAMPLES_SEEDS_3_SET,
 )
 
 
