@@ -189,7 +189,12 @@ _DECLINES = re.compile(
 )
 
 
-_FULL_YEAR = re.compile(r"\bfull[- ]year\b|\bannual\b|\bfor the year\b|全年|年度", re.I)
+# a full-year figure asked: "full-year", "annual", "fiscal 2021", "FY22", "2021财年"
+_FULL_YEAR = re.compile(
+    r"\bfull[- ]year\b|\bannual\b|\bfor the year\b|\bfiscal (?:year )?(?:20)?\d\d\b|\bFY\s?'?\d{2,4}\b"
+    r"|全年|年度|财年",
+    re.I,
+)
 
 
 def _declined(hits: list[Hit], terms: list[Term], years: set[int], full_year: bool = False) -> str | None:

@@ -69,7 +69,7 @@ YEAR_RANGE = re.compile(
     r"|(?P<c>20\d\d)\s*(?:年)?\s*(?:到|至|-|–)\s*(?P<d>20\d\d)\s*年?",
     re.I,
 )
-YEAR = re.compile(r"(?<!\d)(?P<y>20\d\d)(?!\d)\s*(?:年)?")
+YEAR = re.compile(r"(?<!\d)(?P<y>20\d\d)(?!\d)\s*(?:财年|年)?")  # "2022财年" is a period, all of it
 _BARE_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 # Names of periods, with or without a year: not figures a passage has to support.
 PERIOD_NAME = re.compile(
