@@ -64,7 +64,12 @@ class _Loaded:
         self.store = store
         self.version = version
         self.vocabulary = Vocabulary(
-            store.directory, store.companies, store.speakers, store.quarters, tickers=store.tickers
+            store.directory,
+            store.companies,
+            store.speakers,
+            store.quarters,
+            tickers=store.tickers,
+            passages_with=lambda word: len(store.lexical.rows_with(word)),
         )
         self.catalog = Catalog(
             store.companies,

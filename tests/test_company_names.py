@@ -189,3 +189,26 @@ def test_a_leading_the_is_no_part_of_the_short_name_and_a_ticker_is_not_a_person
     assert understand("Who asked WU about its M&A strategy?", words).companies == ()  # one company: no filter
     assert words.companies_named(words.read("Who asked WU about M&A?")) == ["The Western Union Company"]
     assert [p.name for p in words.people_named(words.read("What did Wu ask?"))] == ["Shirley Wu"]
+
+
+def test_a_companys_whole_name_stays_the_company_beside_a_persons_surname() -> None:
+    # Graham Corporation's calls, and an analyst Scott Graham on another company's call
+    people = SpeakerDirectory(
+        people=[
+            Person("Scott Graham", "Analyst", "Bank", None, ("Scott Graham", "Graham")),
+            Person("James R. Lines", "CEO", "Graham Corporation", "Graham Corporation", ("James R. Lines",)),
+        ]
+    )
+    aliases = generated_company_aliases(["Graham Corporation"], {}, ["Scott", "Graham"])
+    assert [(a.alias, a.exact_case) for a in aliases] == [("Graham", True)]  # capitalised only
+    words = Vocabulary(
+        people,
+        ["Graham Corporation", "Thermon"],
+        speakers=["Scott Graham", "James R. Lines"],
+        quarters=["2021Q1"],
+    )
+    request = understand("What revenue guidance did Graham give for fiscal 2021?", words)
+    assert request.companies == ("Graham Corporation",) and request.speakers == ()
+    assert understand("What did Scott Graham ask about heat tracing?", words).speakers == ("Scott Graham",)
+    # "Noel Industries" is more than a name: "Noel" alone is still the person who speaks
+    assert "Noel" not in {a.alias for a in generated_company_aliases(["Noel Industries"], {}, ["Noel"])}

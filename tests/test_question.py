@@ -239,3 +239,57 @@ def test_the_quarters_a_passage_figure_is_for() -> None:
     assert quarters_meant("Full-year revenue of $5 billion.", "2021Q1") is None
     assert quarters_meant("Revenue of $5 billion.", "2025Q3", "Turning to the fourth quarter.") == {"2025Q4"}
     assert quarters_meant("Revenue of $5 billion.", "2025Q3", "Q3 margin was 20%.") == {"2025Q3"}
+
+
+def test_a_dotted_chinese_name_ends_where_the_verb_after_it_begins() -> None:
+    from rag.query.understand import dotted_cjk_names
+
+    assert dotted_cjk_names("迈克·穆萨勒姆预计到2025年全球市场有多大?") == ["迈克·穆萨勒姆"]
+    assert dotted_cjk_names("杰夫·马丁对 LNG 说了什么?") == ["杰夫·马丁"]
+    assert dotted_cjk_names("马克·扎克伯格") == ["马克·扎克伯格"]
+
+
+def test_a_role_nobody_on_the_companys_calls_holds_is_refused_not_given_to_another() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    people = SpeakerDirectory.load(Settings().speakers_file)  # the shipped role words ("CEO", "首席执行官")
+    people.add(Person("Brian Paliotti", "CFO", "NewMarket", "NewMarket", ("Brian Paliotti",)))
+    words = Vocabulary(
+        people, ["Meta", "NewMarket"], speakers=["Brian Paliotti", "Susan Li"], quarters=["2019Q4"]
+    )
+    request = understand("What did NewMarket's CEO say about acquisitions?", words)
+    assert request.unknown_people == ("NewMarket's CEO",)
+    assert understand("What did NewMarket's CFO say about acquisitions?", words).speakers == (
+        "Brian Paliotti",
+    )
+
+
+def test_another_company_a_named_executive_speaks_of_stays_a_key_term() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    people = SpeakerDirectory(
+        people=[Person("Ryan Urness", "General Counsel", "Dycom", "Dycom", ("Ryan Urness",))]
+    )
+    words = Vocabulary(people, ["Dycom", "Verizon"], speakers=["Ryan Urness"], quarters=["2022Q1"])
+    request = understand("What did Ryan Urness say about Dycom's Verizon business?", words)
+    assert request.speakers == ("Ryan Urness",)
+    assert [t.text for t in request.terms] == ["Verizon"]
+
+
+def test_a_one_word_name_the_calls_use_is_a_topic_not_a_person_who_never_speaks() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    people = SpeakerDirectory(
+        people=[Person("Chris Caldwell", "President", "SYNNEX", "SYNNEX", ("Chris Caldwell",))]
+    )
+    counts = {"concentrix": 40}
+    words = Vocabulary(
+        people,
+        ["SYNNEX"],
+        speakers=["Chris Caldwell"],
+        quarters=["2020Q3"],
+        passages_with=lambda w: counts.get(w, 0),
+    )
+    question = "What adjusted operating margin does Concentrix expect in the fourth quarter?"
+    assert understand(question, words).unknown_people == ()
+    assert understand("What did Jensen Huang say about margins?", words).unknown_people == ("Jensen Huang",)

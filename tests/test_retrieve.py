@@ -338,3 +338,23 @@ def test_retrieve_applies_the_requests_filters_in_every_mode(store: IndexStore, 
     request = SearchRequest("q", speakers=("Jane Roe",), quarters=("2024Q4",))
     hits = retrieve(store, _query("cloud"), request, 5, Settings(retrieval=mode))
     assert [h.row for h in hits] == [4]
+
+
+def test_a_speaker_filter_allows_the_turns_under_each_spelling_the_calls_give_him() -> None:
+    # one call labels him "Michael A. Roe", the next "Mike Roe": the directory keeps one person
+    chunks = [
+        _chunk(0, "Acme", "2024Q3", "Michael A. Roe", "CEO", "Cloud revenue grew."),
+        _chunk(1, "Acme", "2024Q4", "Mike Roe", "CEO", "Cloud revenue grew again."),
+        _chunk(2, "Acme", "2024Q4", "Jane Roe", "CFO", "Capex will rise."),
+    ]
+    spelt = IndexStore(
+        chunks=chunks,
+        vectors=VectorIndex.build(TopicEmbedder().embed([c.text for c in chunks], is_query=False)),
+        lexical=LexicalIndex.build(lexical_texts(chunks)),
+        manifest={},
+        directory=SpeakerDirectory(
+            people=[Person("Michael A. Roe", "CEO", "Acme", "Acme", ("Michael A. Roe", "Mike Roe"))]
+        ),
+    )
+    allowed = allowed_rows(spelt, SearchRequest("q", speakers=("Michael A. Roe",), quarters=("2024Q4",)))
+    assert allowed is not None and allowed.tolist() == [1]

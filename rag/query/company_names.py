@@ -48,6 +48,7 @@ class CompanyAlias:
     alias: str
     company: str
     exact_case: bool  # match only as written (tickers and one-word short names)
+    whole: bool = False  # the company's whole name without its legal tail ("Graham" of "Graham Corp.")
 
 
 def generated_company_aliases(
@@ -59,11 +60,11 @@ def generated_company_aliases(
     person = {w.casefold() for w in person_words}
     candidates: dict[str, list[CompanyAlias]] = {}
 
-    def offer(alias: str, company: str, exact_case: bool) -> None:
+    def offer(alias: str, company: str, exact_case: bool, whole: bool = False) -> None:
         alias = alias.strip(" !.,")
         if len(alias) < 2 or alias.casefold() == company.casefold():
             return
-        candidates.setdefault(alias.casefold(), []).append(CompanyAlias(alias, company, exact_case))
+        candidates.setdefault(alias.casefold(), []).append(CompanyAlias(alias, company, exact_case, whole))
 
     for company in companies:
         # "The Kroger Co." is Kroger, "The Western Union Company" Western Union
@@ -73,7 +74,9 @@ def generated_company_aliases(
         while len(tail_less) > 1 and tail_less[-1].strip(".").casefold() in _TAIL_WORDS:
             tail_less.pop()
         if tail_less != words:
-            offer(" ".join(tail_less), company, False)
+            # one word left is the company's own name, capitalised as written where a person shares it
+            whole = len(tail_less) == 1
+            offer(" ".join(tail_less), company, whole and tail_less[0].casefold() in person, whole)
         if len(tail_less) >= 3 and "." not in tail_less[1]:
             offer(
                 " ".join(tail_less[:2]), company, False
@@ -98,8 +101,10 @@ def generated_company_aliases(
         owners = {o.company for o in options}
         # an upper-case ticker matches only as written: "WU" is no Shirley Wu
         is_ticker = options[0].exact_case and options[0].alias.isupper()
-        if len(owners) == 1 and (is_ticker or options[0].alias.casefold() not in person):
-            kept.append(options[0])
+        # a company's whole name stays its name though a person shares it: "Graham" of Graham Corp.
+        whole = any(o.whole for o in options)
+        if len(owners) == 1 and (is_ticker or whole or options[0].alias.casefold() not in person):
+            kept.append(next((o for o in options if o.whole), options[0]))
     return kept
 
 

@@ -51,6 +51,12 @@ def row_filter(
     """The request's filters as field values; None when nothing is filtered."""
     quarters = request.quarters if quarters is None else quarters
     speakers = list(request.speakers)
+    # a person's turns under each spelling the calls give them ("Mike Mussallem" on one call, "Michael A.
+    # Mussallem" on another): the directory keeps one person, each call its own label
+    spelt = store.rows_by["speaker"]
+    for name in request.speakers:
+        person = store.directory.get(name)
+        speakers += [a for a in person.aliases if a not in speakers and a in spelt] if person else []
     if speakers and request.include_management:
         speakers += [management_label(c) for c in store.companies]
     where = RowFilter(

@@ -11,7 +11,7 @@ filters read from the question narrow the search only to values the corpus has.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
 
@@ -42,11 +42,11 @@ WHO_ASKED = re.compile(
 )
 _ASKS_FOR_A_NUMBER = re.compile(
     r"多少|(?<!第)几|how (?:much|many|big|fast)|what (?:is|was|were|are) (?:the )?(?:[\w'’]+ ){0,3}"
-    r"(?:guidance|range|revenue|growth|rate|number|capex|outlook|expense|margin|count|loss|profit|income)"
-    r"|in dollars|指引|增速|增长率|区间|范围|多少钱"
+    r"(?:guidance|range|revenue|growth|rate|ratio|number|capex|outlook|expense|margin|count|loss|profit|income)"
+    r"|in dollars|\bguid(?:e|es|ing|ed) (?:to|for)\b|指引|增速|增长率|区间|范围|多少钱"
     # "What EPS does Whirlpool expect for 2022?", "What revenue did DXC report?"
     r"|\bwhat\s+(?:[\w'’-]+\s+){0,3}?(?:EPS|earnings per share|revenue|sales|capex|capital spending|margin"
-    r"|growth|guidance|outlook|cash flow|EBITDA|EBIT|income|profit|loss|dividend|tax rate|backlog"
+    r"|growth|guidance|outlook|cash flow|EBITDA|EBIT|income|profit|loss|dividend|tax rate|backlog|ratio"
     r"|expenses?)\b",
     re.I,
 )
@@ -56,6 +56,12 @@ _UNKNOWN_LATIN_SPEAKER = re.compile(
     r"(?:'s)?\s+(?:say|said|talk|mention|think|comment|ask|discuss|describe|explain|note|expect|view|remark|answer)",
 )
 _UNKNOWN_CJK_SPEAKER = re.compile(r"(?P<name>[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8})")
+# where a dotted Chinese name ends: the verb or particle after it ("迈克·穆萨勒姆预计到", "…·…的看法")
+_AFTER_DOTTED_NAME = re.compile(
+    r"(?:预计|预期|估计|认为|表示|提到|谈到|谈及|指出|透露|强调|介绍|评论|解释|回答|宣布|披露|给出|如何|怎么|怎样|为什么"
+    r"|关于|说|讲|问|称|的|在|对|是|将|会|和|与|及|给|把|就|于)"
+)
+_CORPUS_WORD_PASSAGES = 2  # a one-word unknown "speaker" used in this many passages is read as a topic
 _SINCE = re.compile(
     r"\bsince\s+(?:the\s+(?:end|start|beginning)\s+of\s+)?(?:[A-Z][a-z]+\.?\s+)?(?:\d{1,2},?\s+)?(?:20\d\d|Q[1-4]\s*20\d\d)"
     r"|自?\s*20\d\d\s*年[^，。,?？]{0,8}?以来",
@@ -163,8 +169,11 @@ class Vocabulary:
         speakers: Sequence[str],
         quarters: Sequence[str],
         tickers: Mapping[str, Iterable[str]] | None = None,
+        passages_with: Callable[[str], int] | None = None,
     ) -> None:
         self.directory = directory
+        # how many passages use a lower-cased word: a one-word name the calls use is a topic, not a person
+        self.passages_with = passages_with or (lambda word: 0)
         self.companies = list(companies)  # the corpus's, spelled as there
         self.speakers = list(speakers)  # named people who speak in the corpus
         self.quarters = list(quarters)
@@ -182,11 +191,15 @@ class Vocabulary:
         for name, aliases in self.company_names.items():
             pairs += [(alias, (COMPANY, name)) for alias in aliases]
         listed = {alias.casefold() for alias, _value in pairs}  # a derived alias never displaces one
+        # ... but a company's whole name stays its own beside a person's surname ("Graham", Graham Corp.)
+        not_people = {alias.casefold() for alias, value in pairs if value[0] != PERSON}
         person_words = {w for p in directory.people for w in re.findall(r"[A-Za-z]+", p.name)}
         derived = [
             a
             for a in generated_company_aliases(self.companies, tickers or {}, person_words)
-            if a.alias.casefold() not in listed or (a.exact_case and a.alias.isupper())  # "WU", beside "Wu"
+            if a.alias.casefold() not in listed
+            or (a.exact_case and a.alias.isupper())  # "WU", beside "Wu"
+            or (a.whole and a.alias.casefold() not in not_people)
         ]
         self._exact_case = {a.alias.casefold(): a for a in derived if a.exact_case}
         self._name_parts = {w.casefold() for w in person_words}
@@ -233,12 +246,18 @@ class Vocabulary:
         Apple"), else at `companies` or the companies the question names, else every holder: with
         several companies' calls, "the CFO" alone is each company's CFO.
         """
-        # a name inside a company's name is the company: "Covey" of "Franklin Covey" is no Sean Covey
+        # a name inside a company's name is the company: "Covey" of "Franklin Covey" is no Sean Covey;
+        # and so is one word that is both a company's name and a person's: "Graham" is Graham Corp.
         within = [(c.start, c.end) for c in mentions.of(COMPANY)]
         found = [
             m
             for m in mentions.of(*_NAMES_A_SPEAKER)
-            if not any(a <= m.start and m.end <= b and b - a > m.end - m.start for a, b in within)
+            if not any(
+                a <= m.start
+                and m.end <= b
+                and (b - a > m.end - m.start or (m.value[0] == PERSON and " " not in m.alias.strip()))
+                for a, b in within
+            )
         ]
         roles_asked = any(m.value[0] == ROLE for m in found)
         companies_named = mentions.of(COMPANY) if roles_asked else []
@@ -257,6 +276,23 @@ class Vocabulary:
                 matches = [p for p in self.directory.people if p.firm == value]
             people.extend(p for p in matches if p not in people)
         return people
+
+    def roles_nobody_holds(self, mentions: Mentions) -> list[str]:
+        """Roles the wording ties to a corpus company that nobody speaking on its calls holds ("What did
+        NewMarket's CEO say", when only its CFO speaks): "NewMarket Corporation's CEO"."""
+        companies_named = mentions.of(COMPANY)
+        unheld = []
+        for match in mentions.of(ROLE):
+            if _ROLE_AS_TOPIC.search(mentions.text, 0, match.start):
+                continue
+            role = cast(str, match.value[1])
+            for company in _tied_companies(mentions.text, match.start, match.end, companies_named):
+                speaking = [
+                    p for p in self.directory.people if p.company == company and p.name in self.speakers
+                ]
+                if company in self.companies and speaking and not self._holders((role,), [company], []):
+                    unheld.append(f"{company}'s {role}")
+        return unheld
 
     def managers_named(self, mentions: Mentions, companies: Sequence[str] = ()) -> list[Person]:
         """The CEOs and CFOs a question about "management" means, read within companies like a role."""
@@ -289,12 +325,21 @@ class Vocabulary:
         """Person-like names the question asks about that are nobody in the directory."""
         text = mentions.text
         names = [m.group("name") for m in _UNKNOWN_LATIN_SPEAKER.finditer(text)]
-        names += [m.group("name") for m in _UNKNOWN_CJK_SPEAKER.finditer(text)]
+        names += dotted_cjk_names(text)
         return [
             n
             for n in names
             if self.directory.get(n) is None
-            and (" " in n or (n.lower() not in common_english() and not is_glossary_word(n)))
+            and (
+                " " in n
+                or "·" in n
+                or (
+                    n.lower() not in common_english()
+                    and not is_glossary_word(n)
+                    # "does Concentrix expect": a word the calls use (a segment, a product) is a topic
+                    and self.passages_with(n.lower()) < _CORPUS_WORD_PASSAGES
+                )
+            )
             and n.casefold() not in self._name_parts  # an ambiguous "Noel" is someone, just not one
             and name_key(n) not in self._known_company_keys
             and not self.people_named(self.read(n))
@@ -316,12 +361,15 @@ class Vocabulary:
 
     # --- masking ----------------------------------------------------------------------------------
 
-    def topic_text(self, mentions: Mentions) -> str:
-        """The question with people, firms, roles, the corpus's company names and periods blanked out
-        (the filters carry them): what key terms and lexical search read."""
-        corpus = set(self.companies)
+    def topic_text(self, mentions: Mentions, keep: Sequence[str] = ()) -> str:
+        """The question with people, firms, roles, the corpus's company names (but those to `keep`) and
+        periods blanked out (the filters carry them): what key terms and lexical search read."""
+        corpus = set(self.companies) - set(keep)
         masked = mask_periods(mentions.text)
-        spans = non_overlapping(mentions.aliases, lambda m: m.value[0] != COMPANY or m.value[1] in corpus)
+        spans = non_overlapping(
+            mentions.aliases, lambda m: m.value[0] != COMPANY or m.value[1] in corpus or m.value[1] in keep
+        )
+        spans = [m for m in spans if not (m.value[0] == COMPANY and m.value[1] in keep)]
         for match in reversed(spans):
             masked = masked[: match.start] + " " + masked[match.end :]
         return masked
@@ -399,6 +447,16 @@ def primary_speakers(question: str, people: list[Person]) -> list[Person]:
 
 # jieba's person-name tags: a name, a transliterated one ("克罗格"), a full name
 _NAME_FLAGS = ("nr", "nrt", "nrfg")
+
+
+def dotted_cjk_names(text: str) -> list[str]:
+    """Chinese names written with a middle dot ("迈克·穆萨勒姆"), cut before the word that follows them."""
+    names = []
+    for found in _UNKNOWN_CJK_SPEAKER.finditer(text):
+        given, surname = found.group("name").split("·", 1)
+        cut = _AFTER_DOTTED_NAME.search(surname, 1)
+        names.append(f"{given}·{surname[: cut.start()] if cut else surname}")
+    return names
 
 
 def cjk_name_runs(topic_text: str) -> list[tuple[str, int]]:
@@ -582,6 +640,13 @@ def understand(
     # 执行官克劳斯" is Mark A. Clouse among the CEOs), else among every speaker
     heard = {n: people_by_sound(n, named or vocabulary.directory.people, speakers_here) for n in cjk_names}
     cjk_names = [n for n in cjk_names if not heard[n]]
+    # a dotted name by its surname's sound: "迈克·穆萨勒姆" is Mike Mussallem
+    unknown = vocabulary.unknown_people(mentions)
+    for name in [n for n in unknown if "·" in n]:
+        heard[name] = people_by_sound(
+            name.split("·")[-1], named or vocabulary.directory.people, speakers_here
+        )
+    unknown = [n for n in unknown if not heard.get(n)] + vocabulary.roles_nobody_holds(mentions)
     if any(heard.values()):
         named = [p for found in heard.values() for p in found]
     if speaker:
@@ -605,6 +670,12 @@ def understand(
     on_calls = _calls_of_companies_named(mentions, in_corpus)
     companies = filtered or on_calls or _companies_asked_about(vocabulary, in_corpus, speakers)
     other_companies = () if in_corpus or speakers else tuple(c for c in mentioned if c not in in_corpus)
+    # a named executive's words about another company ("What did Ryan Urness say about Dycom's Verizon
+    # business?"): that company is what the passages must speak of, so it stays a key term
+    own = set(vocabulary.directory.companies_of(speakers)) if speakers and not asks_who else set()
+    others = [c for c in in_corpus if own and c not in own]
+    if others:
+        topic_text = vocabulary.topic_text(mentions, keep=others)
     for name in chinese_companies:
         topic_text = topic_text.replace(name, " ")
     return SearchRequest(
@@ -615,7 +686,7 @@ def understand(
         companies=companies,
         asks_who_asked=asks_who,
         compares_quarters=compares or (len(quarters) > 1 and not from_period),
-        unknown_people=tuple(vocabulary.unknown_people(mentions) + cjk_names),
+        unknown_people=tuple(unknown + cjk_names),
         other_companies=other_companies,
         missing_calls=() if quarter else tuple(calls_missing(mentions, vocabulary.quarters)),
         speaker_from_question=bool(speakers) and not speaker,
