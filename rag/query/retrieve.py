@@ -221,14 +221,15 @@ def search(
         request = replace(request, include_management=True, companies=companies)
         hits = retrieve(store, query, request, top_k, settings)
     years = set(request.years)
-    if (
-        hits
-        and request.wants_number
-        and years
-        and not figure_for_years([h.chunk for h in hits], request.terms, years)
-    ):
+    # the figure the deeper search looks for is the company's: an analyst's "over $10 in EPS" is a guess
+    stated = [h.chunk for h in hits if h.chunk.kind != "question"]
+    if hits and request.wants_number and years and not figure_for_years(stated, request.terms, years):
         deeper = retrieve(store, query, request, settings.ranking.deeper_search, settings)
-        found = [h for h in deeper[top_k:] if figure_for_years([h.chunk], request.terms, years)]
+        found = [
+            h
+            for h in deeper[top_k:]
+            if h.chunk.kind != "question" and figure_for_years([h.chunk], request.terms, years)
+        ]
         if found:
             hits = [*hits[: top_k - 1], found[0]]
     asked = set(request.quarters_named)
@@ -237,10 +238,16 @@ def search(
         and request.wants_number
         and request.quarters_from_period
         and asked
-        and not figure_for_quarters([h.chunk for h in hits], request.terms, asked)
+        and not figure_for_quarters(
+            [h.chunk for h in hits if h.chunk.kind != "question"], request.terms, asked
+        )
     ):
         deeper = retrieve(store, query, request, settings.ranking.deeper_search, settings)
-        found = [h for h in deeper[top_k:] if figure_for_quarters([h.chunk], request.terms, asked)]
+        found = [
+            h
+            for h in deeper[top_k:]
+            if h.chunk.kind != "question" and figure_for_quarters([h.chunk], request.terms, asked)
+        ]
         if found:
             hits = [*hits[: top_k - 1], found[0]]
     return SearchResult(request, hits)
