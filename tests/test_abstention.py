@@ -395,3 +395,23 @@ def test_declining_full_year_guidance_stands_beside_the_quarters_figures() -> No
     )
     given = [*hits, _hit("We expect full-year revenue of $5 billion.", quarter="2025Q2", row=2)]
     assert why_unanswerable(request, given, CORPUS, SETTINGS) is None
+
+
+def test_a_count_asked_for_a_year_is_answered_by_a_bare_number_for_that_year() -> None:
+    members = Term("members", ("members",))
+    request = SearchRequest(
+        "How many members does Acme expect to add in 2024?",
+        terms=(members,),
+        wants_number=True,
+        years=frozenset({2024}),
+    )
+    hits = [
+        _hit("We expect to add 900,000 members this year.", row=0),
+        _hit("Members should grow 8% in 2025.", row=1),
+    ]
+    corpus = replace(CORPUS, mentions=lambda term: True)
+    assert why_unanswerable(request, hits, corpus, SETTINGS) is None
+    # asked as an amount, the bare number is no figure: only 2025's share is stated
+    amount = replace(request, question="What member growth does Acme expect for 2024?")
+    abstention = why_unanswerable(amount, hits, corpus, SETTINGS)
+    assert abstention is not None and "for 2025, not for 2024" in abstention.reason_en

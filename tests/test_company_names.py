@@ -212,3 +212,11 @@ def test_a_companys_whole_name_stays_the_company_beside_a_persons_surname() -> N
     assert understand("What did Scott Graham ask about heat tracing?", words).speakers == ("Scott Graham",)
     # "Noel Industries" is more than a name: "Noel" alone is still the person who speaks
     assert "Noel" not in {a.alias for a in generated_company_aliases(["Noel Industries"], {}, ["Noel"])}
+
+
+def test_a_chinese_company_name_is_read_by_its_longest_head_the_dictionary_knows() -> None:
+    from rag.query.understand import companies_in_chinese
+
+    words = Vocabulary(PEOPLE, [*CORPUS, "Campbell Soup"], speakers=["Noel Wallace"], quarters=["2021Q3"])
+    # 金宝汤 is no dictionary word; 金宝 is "Campbell" and 汤 "soup"
+    assert companies_in_chinese(["金宝汤"], words) == {"金宝汤": ["Campbell Soup"]}

@@ -293,3 +293,14 @@ def test_a_one_word_name_the_calls_use_is_a_topic_not_a_person_who_never_speaks(
     question = "What adjusted operating margin does Concentrix expect in the fourth quarter?"
     assert understand(question, words).unknown_people == ()
     assert understand("What did Jensen Huang say about margins?", words).unknown_people == ("Jensen Huang",)
+
+
+def test_a_plural_glossary_term_is_also_mentioned_by_its_singular() -> None:
+    from rag.text.terms import key_terms
+
+    costs = next(
+        t for t in key_terms("Can Myers pass through higher commodity costs?", set()) if t.text == "costs"
+    )
+    assert costs.found_in("can we pass the resin cost through to customers")
+    ads = [t for t in key_terms("What did she say about ads?", set()) if t.text == "ads"]
+    assert ads and not ads[0].found_in("we made progress")  # no "ad" inside "made"

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rag.query.figures import firm_terms, quarters_meant, years_meant, years_with_figures
+from rag.query.figures import asks_a_count, firm_terms, quarters_meant, years_meant, years_with_figures
 from rag.query.retrieve import Hit
 from rag.query.understand import SearchRequest
 from rag.settings import AbstentionSettings
@@ -122,7 +122,11 @@ def why_unanswerable(
     # evidence of absence: the passages state the figure, for other years only (a passage that words
     # it otherwise, "capital expenditures" for "capex", proves nothing)
     stated = (
-        years_with_figures([h.chunk for h in hits], terms, stop_at=years) if wants_number and years else set()
+        years_with_figures(
+            [h.chunk for h in hits], terms, stop_at=years, counts=asks_a_count(request.question)
+        )
+        if wants_number and years
+        else set()
     )
     if wants_number and years and not stated & years and (stated or _discussed_in(hits, terms, years)):
         words = ", ".join(f"“{t.text}”" for t in terms)

@@ -12,21 +12,33 @@ from rag.text.quarters import QUARTER_WITHOUT_YEAR, quarter_mentions, years_name
 from rag.text.sentences import split_sentences
 from rag.text.terms import Term
 
+# a question after a count ("How many members …", "多少个门店"): a bare number is then its figure
+_ASKS_A_COUNT = re.compile(r"\bhow many\b|多少(?:个|家|名|位|人|万|亿)|几(?:个|家|名|位)", re.I)
+
+
+def asks_a_count(question: str) -> bool:
+    return bool(_ASKS_A_COUNT.search(question))
+
 
 def figure_for_years(
-    chunks: Iterable[Chunk], terms: Sequence[Term], years: set[int] | frozenset[int]
+    chunks: Iterable[Chunk], terms: Sequence[Term], years: set[int] | frozenset[int], counts: bool = False
 ) -> bool:
     """Whether a passage sentence states an amount or a share for one of the question's terms in one
     of the years it asks about: the sentence (or the one before) names the year, or a year relative to
     the call's date ("next year" on a 2021 call is 2022), or names none and is about the call's year."""
-    return bool(years_with_figures(chunks, terms, stop_at=years) & years)
+    return bool(years_with_figures(chunks, terms, stop_at=years, counts=counts) & years)
 
 
 def years_with_figures(
-    chunks: Iterable[Chunk], terms: Sequence[Term], stop_at: set[int] | frozenset[int] = frozenset()
+    chunks: Iterable[Chunk],
+    terms: Sequence[Term],
+    stop_at: set[int] | frozenset[int] = frozenset(),
+    counts: bool = False,
 ) -> set[int]:
     """The years the passages state an amount or a share for one of `terms` for (see
-    `figure_for_years`); it stops reading at the first figure for a year of `stop_at`."""
+    `figure_for_years`), or any number when the question asks for a count (`counts`); it stops
+    reading at the first figure for a year of `stop_at`."""
+    wanted = ("currency", "percent", "count", "plain") if counts else ("currency", "percent")
     found: set[int] = set()
     terms = firm_terms(terms)
     for chunk in chunks:
@@ -36,9 +48,7 @@ def years_with_figures(
             # the term may come a sentence later: "… $4.80 to $4.90 per diluted share. This guidance …"
             if not any(t.found_in("".join(sentences[max(0, i - 1) : i + 2])) for t in terms):
                 continue
-            if not (
-                any(q.kind in ("currency", "percent") for q in claims(sentence)) or states_in_words(sentence)
-            ):
+            if not (any(q.kind in wanted for q in claims(sentence)) or states_in_words(sentence)):
                 continue
             found |= years_meant(context, chunk.quarter, chunk.call_date)
             if found & stop_at:

@@ -23,7 +23,7 @@ from rag.chunks import Chunk, management_label
 from rag.indexing.embedding.embedders import Embedder
 from rag.indexing.store import IndexStore
 from rag.indexing.vector_store import RowFilter
-from rag.query.figures import figure_for_quarters, figure_for_years
+from rag.query.figures import asks_a_count, figure_for_quarters, figure_for_years
 from rag.query.understand import SearchRequest
 from rag.settings import RankingSettings, Settings
 from rag.text.tokens import tokenize, tokenize_query
@@ -223,12 +223,13 @@ def search(
     years = set(request.years)
     # the figure the deeper search looks for is the company's: an analyst's "over $10 in EPS" is a guess
     stated = [h.chunk for h in hits if h.chunk.kind != "question"]
-    if hits and request.wants_number and years and not figure_for_years(stated, request.terms, years):
+    counts = asks_a_count(request.question)
+    if hits and request.wants_number and years and not figure_for_years(stated, request.terms, years, counts):
         deeper = retrieve(store, query, request, settings.ranking.deeper_search, settings)
         found = [
             h
             for h in deeper[top_k:]
-            if h.chunk.kind != "question" and figure_for_years([h.chunk], request.terms, years)
+            if h.chunk.kind != "question" and figure_for_years([h.chunk], request.terms, years, counts)
         ]
         if found:
             hits = [*hits[: top_k - 1], found[0]]

@@ -746,11 +746,15 @@ def companies_in_chinese(names: Sequence[str], vocabulary: Vocabulary) -> dict[s
     ("高露洁": Colgate → Colgate-Palmolive); names it cannot tie to one are left out."""
     found: dict[str, list[str]] = {}
     for name in names:
-        for gloss in english_of(name):
-            companies = vocabulary.companies_named(vocabulary.read(gloss))
-            in_corpus = [c for c in companies if c in vocabulary.companies]
-            if in_corpus:
-                found[name] = in_corpus
+        # the whole name, else its longest head the dictionary knows: "金宝汤" is 金宝 (Campbell) + 汤 (soup)
+        for head in [name[:end] for end in range(len(name), 1, -1)]:
+            for gloss in english_of(head):
+                companies = vocabulary.companies_named(vocabulary.read(gloss))
+                in_corpus = [c for c in companies if c in vocabulary.companies]
+                if in_corpus:
+                    found[name] = in_corpus
+                    break
+            if name in found or english_of(head):
                 break
     return found
 

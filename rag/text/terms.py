@@ -45,6 +45,14 @@ class Term:
         return any(v.lower() in lowered for v in self.variants) or expands_in(self.text, text)
 
 
+def _singular(phrase: str) -> tuple[str, ...]:
+    """The singular a plural glossary phrase also counts as ("costs" asked, "cost" said; it is a part of
+    the plural, so either matches): () for short words, where a part would match too much ("ad")."""
+    if phrase.endswith("s") and not phrase.endswith("ss") and len(phrase) >= 5:
+        return (phrase[:-1],)
+    return ()
+
+
 def _is_specific(word: str) -> bool:
     """A name-like Latin word (MTIA, iPhone, TikTok, Llama4): capitals or digits beyond the first letter."""
     return any(ch.isupper() or ch.isdigit() for ch in word[1:]) or (word[0].isupper() and len(word) > 1)
@@ -67,7 +75,8 @@ def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
         phrase = m.group(0)
         taken.append(m.span())
         surface = question[m.start() : m.end()]
-        terms.append(Term(surface, (phrase, *glossary()[phrase]), specific=_capitalised(surface, m.start())))
+        variants = (phrase, *_singular(phrase), *glossary()[phrase])
+        terms.append(Term(surface, variants, specific=_capitalised(surface, m.start())))
     for m in _LATIN_WORD.finditer(question):
         if any(m.start() < e and s < m.end() for s, e in taken):
             continue
