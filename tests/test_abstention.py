@@ -397,6 +397,66 @@ def test_declining_full_year_guidance_stands_beside_the_quarters_figures() -> No
     assert why_unanswerable(request, given, CORPUS, SETTINGS) is None
 
 
+def _reason_anywhere(request: SearchRequest, hits: list[Hit]) -> str:
+    """The reason, with every term mentioned somewhere in the corpus."""
+    abstention = why_unanswerable(request, hits, replace(CORPUS, mentions=lambda term: True), SETTINGS)
+    assert abstention is not None, "expected an abstention"
+    return abstention.reason_en
+
+
+def test_a_fiscal_years_guidance_declined_stands_beside_the_quarters_comparisons() -> None:
+    guidance = Term("guidance", ("guidance", "指引"))
+    request = SearchRequest(
+        "What revenue guidance did Acme give for fiscal 2021?",
+        terms=(REVENUE, guidance),
+        wants_number=True,
+        years=frozenset({2021}),
+    )
+    hits = [
+        _hit(
+            "With Q2 revenues down 35% from prior year, we expect the shortfall to moderate.",
+            quarter="2021Q2",
+        ),
+        _hit(
+            "Our revenue mix was 64% and 36%, versus 53% and 47% in Q2 of fiscal year '20.",
+            quarter="2021Q2",
+            row=1,
+        ),
+        _hit(
+            "We do not intend to provide formal guidance for fiscal 2021 at this time.",
+            quarter="2021Q2",
+            row=2,
+        ),
+    ]
+    assert _reason_anywhere(request, hits).startswith(
+        "the call declines to give it: “We do not intend to provide"
+    )
+    given = [*hits, _hit("We expect fiscal '21 revenue of about $300 million.", quarter="2021Q2", row=3)]
+    assert why_unanswerable(request, given, replace(CORPUS, mentions=lambda term: True), SETTINGS) is None
+
+
+def test_a_segments_figure_does_not_outweigh_declining_the_one_named() -> None:
+    content = Term("Content", ("Content",), specific=True)
+    request = SearchRequest(
+        "How much revenue did Endeavor Content contribute in 2021?",
+        terms=(REVENUE, content),
+        wants_number=True,
+        years=frozenset({2021}),
+    )
+    hits = [
+        _hit(
+            "As far as Endeavor Content goes, we're not going to break out what the revenue was there.",
+            quarter="2021Q3",
+        ),
+        _hit(
+            "This segment recorded revenue of $446.3 million, up 16.2% year over year.",
+            quarter="2021Q3",
+            row=1,
+        ),
+    ]
+    assert _reason_anywhere(request, hits).startswith("the call declines to give it")
+
+
 def test_a_count_asked_for_a_year_is_answered_by_a_bare_number_for_that_year() -> None:
     members = Term("members", ("members",))
     request = SearchRequest(

@@ -304,3 +304,14 @@ def test_a_plural_glossary_term_is_also_mentioned_by_its_singular() -> None:
     assert costs.found_in("can we pass the resin cost through to customers")
     ads = [t for t in key_terms("What did she say about ads?", set()) if t.text == "ads"]
     assert ads and not ads[0].found_in("we made progress")  # no "ad" inside "made"
+
+
+def test_a_fiscal_year_written_short_is_a_year() -> None:
+    from rag.query.understand import asks_for_a_number
+    from rag.text.quarters import years_named
+
+    assert years_named("we expect fiscal '21 capex to be about $4.6 million") == {2021}
+    assert years_named("versus 47% in Q2 of fiscal year '20.") == {2020}
+    assert years_named("FY22 guidance") == {2022}
+    assert years_named("FY 2.5x leverage") == set()
+    assert asks_for_a_number("What full-year 2020 G&A expense guidance did Regional Management give?")

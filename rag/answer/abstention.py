@@ -184,7 +184,8 @@ def _discussed_in(hits: list[Hit], terms: list[Term], years: set[int]) -> bool:
 # providing an outlook on pricing", "我们不提供全年指引"
 _DECLINES = re.compile(
     r"\b(?:we|I)\s*(?:'re|are|'m|am|do|did|have|will|would|'ll)?\s*(?:not|n't|no longer)\s+"
-    r"(?:going to\s+|able to\s+|currently\s+|yet\s+|ready to\s+|in a position to\s+|"
+    r"(?:going to\s+|able to\s+|currently\s+|yet\s+|ready to\s+|in a position to\s+|intend to\s+|"
+    r"plan to\s+|be\s+|"
     r"at (?:the|this) (?:stage|point) (?:of|where we(?:'re| are))\s+)?"
     r"(?:provid|giv|disclos|break(?:ing)? out|guid|shar|quantif|comment on the|updat)\w*"
     r"|\bnot (?:providing|giving|disclosing) (?:any |annual |full[- ]year )?(?:guidance|numbers|figures)"
@@ -208,8 +209,12 @@ def _declined(hits: list[Hit], terms: list[Term], years: set[int], full_year: bo
     rather than a quarter when it asks a `full_year` figure): a call that declines one figure may give
     the one asked. None otherwise."""
     declined, terms = None, list(firm_terms(terms))
+    # a name asked about ("Endeavor Content") must be in the figure's sentence too: the segment's
+    # revenue is not the one the speaker declines to break out
+    names = [t for t in terms if t.specific]
     for hit in hits:
-        for sentence in split_sentences(hit.chunk.text):
+        sentences = split_sentences(hit.chunk.text)
+        for i, sentence in enumerate(sentences):
             if not any(t.found_in(sentence) for t in terms):
                 continue
             if hit.chunk.kind == "question":  # an analyst's figure, or refusal, is not the company's
@@ -223,10 +228,12 @@ def _declined(hits: list[Hit], terms: list[Term], years: set[int], full_year: bo
                 or quarters_meant(sentence, hit.chunk.quarter) is None
                 or bool(_FULL_YEAR.search(sentence))
             )
+            context = "".join(sentences[max(0, i - 1) : i + 1])
             if (
                 figure
                 and for_the_year
                 and (not years or years_meant(sentence, hit.chunk.quarter, hit.chunk.call_date) & years)
+                and (not names or any(t.found_in(context) for t in names))
             ):
                 return None
             if declined is None and _DECLINES.search(sentence):

@@ -94,7 +94,9 @@ def years_meant(text: str, quarter: str, call_date: str | None = None) -> set[in
 _NEXT_QUARTER = re.compile(r"\b(?:next|following|coming)\s+quarter\b|下(?:一个)?季度", re.I)
 _THIS_QUARTER = re.compile(r"\b(?:this|the|current)\s+quarter\b|\bquarterly\b|本季度|当季|这个季度", re.I)
 _ANNUAL = re.compile(
-    r"\b(?:full|fiscal|calendar|this|next|last|prior|the)[- ](?:fiscal\s+)?year\b|\bannual(?:ly|ized)?\b"
+    # ("prior year", "last year" are what a quarter is compared with: "revenues down 35% from prior year")
+    r"\b(?:full|fiscal|calendar|this|next|the)[- ](?:fiscal\s+)?year\b(?![- ](?:ago|quarter|period))"
+    r"|\bannual(?:ly|ized)?\b"
     r"|\byear[- ]to[- ]date\b|\bfirst half\b|\bsecond half\b|全年|今年|明年|去年|年度|上半年|下半年",
     re.I,
 )

@@ -45,7 +45,7 @@ _ASKS_FOR_A_NUMBER = re.compile(
     r"(?:guidance|range|revenue|growth|rate|ratio|number|capex|outlook|expense|margin|count|loss|profit|income)"
     r"|in dollars|\bguid(?:e|es|ing|ed) (?:to|for)\b|指引|增速|增长率|区间|范围|多少钱"
     # "What EPS does Whirlpool expect for 2022?", "What revenue did DXC report?"
-    r"|\bwhat\s+(?:[\w'’-]+\s+){0,3}?(?:EPS|earnings per share|revenue|sales|capex|capital spending|margin"
+    r"|\bwhat\s+(?:[\w'’&-]+\s+){0,3}?(?:EPS|earnings per share|revenue|sales|capex|capital spending|margin"
     r"|growth|guidance|outlook|cash flow|EBITDA|EBIT|income|profit|loss|dividend|tax rate|backlog|ratio"
     r"|expenses?)\b",
     re.I,

@@ -153,8 +153,13 @@ def year_range(text: str) -> list[int]:
     return list(range(min(a, b), max(a, b) + 1))
 
 
+# a fiscal year written short: "fiscal '21", "fiscal year '20", "FY22", "FY '23" (not "FY 10%")
+_SHORT_FISCAL_YEAR = re.compile(r"\b(?:fiscal(?:\s+year)?\s*['’]|FY\s*['’]?)(\d\d)(?!\d|%|[.,]\d)", re.I)
+
+
 def years_named(text: str) -> set[int]:
-    return {int(y) for y in _BARE_YEAR.findall(text)}
+    short = {2000 + int(y) for y in _SHORT_FISCAL_YEAR.findall(text)}
+    return {int(y) for y in _BARE_YEAR.findall(text)} | short
 
 
 def mask_periods(text: str) -> str:
