@@ -207,6 +207,28 @@ def test_a_quarter_named_in_the_sentence_before_the_figure_counts() -> None:
     assert why_unanswerable(PERIOD_ASKED, [_hit(text, quarter="2024Q3")], CORPUS, SETTINGS) is None
 
 
+def test_a_figure_with_no_period_in_a_passage_about_the_asked_quarter_may_be_its() -> None:
+    text = "Looking at the fourth quarter, costs rise 2%. On that basis we're at about 13.5% revenue growth."
+    assert why_unanswerable(PERIOD_ASKED, [_hit(text, quarter="2024Q3")], CORPUS, SETTINGS) is None
+    elsewhere = "Costs rose 2% this year. On that basis we're at about 13.5% revenue growth."
+    assert _reason(PERIOD_ASKED, [_hit(elsewhere, quarter="2024Q3")]).startswith("the calls state “revenue”")
+
+
+def test_a_name_beside_the_measure_is_not_the_measure() -> None:
+    # "What gross margin does Acme expect for Cloud in Q4 2024?": Cloud's debt for Q4 is no Q4 gross margin
+    margin = Term("gross margin", ("gross margin", "毛利率"))
+    cloud = Term("Cloud", ("Cloud",), specific=True)
+    request = replace(PERIOD_ASKED, terms=(margin, cloud))
+    hits = [
+        _hit("Cloud gross margin was 35.5%, up 308 basis points.", quarter="2024Q3"),
+        _hit("In Q4 2024 Cloud will receive about $1.1 billion of the debt.", quarter="2024Q3", row=1),
+    ]
+    assert (
+        _reason_anywhere(request, hits)
+        == "the calls state “gross margin”, “Cloud” for 2024Q3, not for 2024Q4"
+    )
+
+
 def test_a_full_year_figure_says_nothing_about_a_quarter() -> None:
     hits = [_hit("Full-year revenue will be $5 billion.", quarter="2024Q3")]
     assert why_unanswerable(PERIOD_ASKED, hits, CORPUS, SETTINGS) is None

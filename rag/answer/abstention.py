@@ -11,7 +11,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rag.query.figures import asks_a_count, firm_terms, quarters_meant, years_meant, years_with_figures
+from rag.query.figures import (
+    asks_a_count,
+    firm_terms,
+    quarters_meant,
+    quarters_named_in,
+    years_meant,
+    years_with_figures,
+)
 from rag.query.retrieve import Hit
 from rag.query.understand import SearchRequest
 from rag.settings import AbstentionSettings
@@ -271,12 +278,16 @@ def _figures_only_for_other_quarters(request: SearchRequest, hits: list[Hit], te
     asked = set(request.quarters_named)
     if not asked or not terms:
         return []
+    # the measure asked ("gross margin"), where the question names one beside a name ("Concentrix"):
+    # Concentrix's debt for the fourth quarter is no fourth-quarter gross margin
+    measures = [t for t in terms if not t.specific and len(t.variants) > 1 and not t.bridged] or terms
     stated: list[str] = []
     for hit in hits:
         sentences = split_sentences(hit.chunk.text)
         for i, sentence in enumerate(sentences):
             if not (
-                any(t.found_in(sentence) for t in terms) and (claims(sentence) or states_in_words(sentence))
+                any(t.found_in(sentence) for t in measures)
+                and (claims(sentence) or states_in_words(sentence))
             ):
                 continue
             if request.quarters_from_period:
@@ -286,6 +297,10 @@ def _figures_only_for_other_quarters(request: SearchRequest, hits: list[Hit], te
             if meant is None:
                 continue
             if asked & meant:
+                return []
+            # a figure with no period of its own, in a passage that speaks of the quarter asked ("as we
+            # look at the fourth quarter … we're at about 13.5% EBIT"), may well be that quarter's
+            if meant == {hit.chunk.quarter} and asked & quarters_named_in(hit.chunk.text, hit.chunk.quarter):
                 return []
             stated += sorted(q for q in meant if q not in stated)
     return stated

@@ -138,6 +138,11 @@ def figure_for_quarters(chunks: Iterable[Chunk], terms: Sequence[Term], quarters
     return False
 
 
+def quarters_named_in(text: str, quarter: str) -> set[str]:
+    """The quarters `text` names, with a year or relative to its call's `quarter` (see below)."""
+    return _quarters_named_in(text, quarter)
+
+
 def _quarters_named_in(text: str, quarter: str) -> set[str]:
     """The quarters `text` names, with a year or relative to its call's `quarter`."""
     mentions = quarter_mentions(text)
