@@ -479,6 +479,20 @@ def test_a_segments_figure_does_not_outweigh_declining_the_one_named() -> None:
     assert _reason_anywhere(request, hits).startswith("the call declines to give it")
 
 
+def test_what_was_paid_is_an_amount_of_money_not_any_number() -> None:
+    pivotrac = Term("PivoTrac", ("PivoTrac",), specific=True)
+    request = SearchRequest("How much did Acme pay for PivoTrac?", terms=(pivotrac,), wants_number=True)
+    hits = [_hit("We acquired PivoTrac, which adds 9,000 connections to our platform.")]
+    assert _reason_anywhere(request, hits) == "no passage gives a figure for “PivoTrac”"
+    priced = [*hits, _hit("We paid $45 million for PivoTrac.", row=1)]
+    assert why_unanswerable(request, priced, replace(CORPUS, mentions=lambda term: True), SETTINGS) is None
+    # "time spent" is no money
+    spent = Term("Reels", ("Reels",), specific=True)
+    lift = SearchRequest("How much did Reels lift time spent?", terms=(spent,), wants_number=True)
+    anywhere = replace(CORPUS, mentions=lambda term: True)
+    assert why_unanswerable(lift, [_hit("Reels lifted time spent by 5%.")], anywhere, SETTINGS) is None
+
+
 def test_a_count_asked_for_a_year_is_answered_by_a_bare_number_for_that_year() -> None:
     members = Term("members", ("members",))
     request = SearchRequest(

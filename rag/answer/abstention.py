@@ -151,7 +151,8 @@ def why_unanswerable(
     # a name ("Threads", "Reality Labs"), not an acronym ("EPS" is also "earnings per share")
     specific = [t for t in terms if t.specific and not t.text.isupper()]
     others = [t for t in terms if not t.specific and len(t.variants) > 1]  # glossary terms ("operating loss")
-    if wants_number and specific and not _figure_with_terms(hits, specific, others):
+    money = bool(_ASKS_MONEY.search(request.question))
+    if wants_number and specific and not _figure_with_terms(hits, specific, others, money):
         words = ", ".join(f"“{t.text}”" for t in specific)
         return Abstention(
             f"no passage gives a figure for {words}",
@@ -254,9 +255,19 @@ def known_names(asked: Sequence[str], known: list[str], settings: AbstentionSett
     return name_listing(asked, known, settings.max_listed, settings.closest_listed)
 
 
-def _figure_with_terms(hits: list[Hit], terms: list[Term], others: list[Term]) -> bool:
-    """Whether some retrieved sentence states a figure, mentions every one of `terms` (the names:
-    "Reality Labs", "Threads") and, when the question has other key terms, one of them ("operating loss")."""
+# a question after an amount of money paid or spent: "How much did Valmont pay for PivoTrac?"
+_ASKS_MONEY = re.compile(
+    r"\bhow much (?:did|does|do|will|would|has|have|is|was)\b[^?]{0,40}?\b(?<!time )"
+    r"(?:pay|paid|spend|spent|cost|invest)"  # (not "time spent")
+    r"|\b(?:purchase|acquisition|deal) price\b|多少钱|花了多少|支付了多少|收购价",
+    re.I,
+)
+
+
+def _figure_with_terms(hits: list[Hit], terms: list[Term], others: list[Term], money: bool = False) -> bool:
+    """Whether some retrieved sentence states a figure (an amount of money, when the question asks
+    what was paid), mentions every one of `terms` (the names: "Reality Labs", "Threads") and, when the
+    question has other key terms, one of them ("operating loss"): 9,000 connections is no price."""
     for hit in hits:
         sentences = split_sentences(hit.chunk.text)
         for i, sentence in enumerate(sentences):
@@ -264,7 +275,11 @@ def _figure_with_terms(hits: list[Hit], terms: list[Term], others: list[Term]) -
             if (
                 all(t.found_in(context) for t in terms)
                 and (not others or any(t.found_in(context) for t in others))
-                and _states_a_figure(sentence)
+                and (
+                    any(q.kind == "currency" for q in claims(sentence))
+                    if money
+                    else _states_a_figure(sentence)
+                )
             ):
                 return True
     return False
