@@ -486,6 +486,13 @@ def test_what_was_paid_is_an_amount_of_money_not_any_number() -> None:
     assert _reason_anywhere(request, hits) == "no passage gives a figure for “PivoTrac”"
     priced = [*hits, _hit("We paid $45 million for PivoTrac.", row=1)]
     assert why_unanswerable(request, priced, replace(CORPUS, mentions=lambda term: True), SETTINGS) is None
+    # spent on a measure the glossary knows: an amount beside it, or nothing was said
+    buybacks = Term("share repurchases", ("share repurchases", "回购", "buyback"))
+    spend = SearchRequest(
+        "How much did Acme spend on share repurchases?", terms=(buybacks,), wants_number=True
+    )
+    listed = [_hit("Share repurchases remain our last capital priority, after a 3% dividend increase.")]
+    assert _reason_anywhere(spend, listed) == "no passage gives a figure for “share repurchases”"
     # "time spent" is no money
     spent = Term("Reels", ("Reels",), specific=True)
     lift = SearchRequest("How much did Reels lift time spent?", terms=(spent,), wants_number=True)

@@ -152,8 +152,10 @@ def why_unanswerable(
     specific = [t for t in terms if t.specific and not t.text.isupper()]
     others = [t for t in terms if not t.specific and len(t.variants) > 1]  # glossary terms ("operating loss")
     money = bool(_ASKS_MONEY.search(request.question))
-    if wants_number and specific and not _figure_with_terms(hits, specific, others, money):
-        words = ", ".join(f"“{t.text}”" for t in specific)
+    # what was spent on a measure ("share repurchases") is an amount beside it, names or not
+    named = specific or (others if money else [])
+    if wants_number and named and not _figure_with_terms(hits, specific, others, money):
+        words = ", ".join(f"“{t.text}”" for t in named)
         return Abstention(
             f"no passage gives a figure for {words}",
             f"没有任何段落给出 {words} 的具体数字",
