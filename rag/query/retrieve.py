@@ -15,6 +15,7 @@ state looks deeper once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -207,6 +208,10 @@ def search(
     executives: set[str],
 ) -> SearchResult:
     """`retrieve`, then the retry rules (see the module docstring)."""
+
+    def deeper() -> list[Hit]:
+        return retrieve(store, query, request, settings.ranking.deeper_search, settings)[top_k:]
+
     hits = retrieve(store, query, request, top_k, settings)
     if not hits and request.period_widens:
         request = replace(request, quarters=(), quarter_from_question=False)
@@ -221,34 +226,29 @@ def search(
         request = replace(request, include_management=True, companies=companies)
         hits = retrieve(store, query, request, top_k, settings)
     years = set(request.years)
-    # the figure the deeper search looks for is the company's: an analyst's "over $10 in EPS" is a guess
-    stated = [h.chunk for h in hits if h.chunk.kind != "question"]
     counts = asks_a_count(request.question)
-    if hits and request.wants_number and years and not figure_for_years(stated, request.terms, years, counts):
-        deeper = retrieve(store, query, request, settings.ranking.deeper_search, settings)
-        found = [
-            h
-            for h in deeper[top_k:]
-            if h.chunk.kind != "question" and figure_for_years([h.chunk], request.terms, years, counts)
-        ]
-        if found:
-            hits = [*hits[: top_k - 1], found[0]]
-    asked = set(request.quarters_named)
-    if (
-        hits
-        and request.wants_number
-        and request.quarters_from_period
-        and asked
-        and not figure_for_quarters(
-            [h.chunk for h in hits if h.chunk.kind != "question"], request.terms, asked
+    if hits and request.wants_number and years:
+        hits = _with_a_figure(
+            hits, lambda c: figure_for_years(c, request.terms, years, counts), deeper, top_k
         )
-    ):
-        deeper = retrieve(store, query, request, settings.ranking.deeper_search, settings)
-        found = [
-            h
-            for h in deeper[top_k:]
-            if h.chunk.kind != "question" and figure_for_quarters([h.chunk], request.terms, asked)
-        ]
-        if found:
-            hits = [*hits[: top_k - 1], found[0]]
+    asked = set(request.quarters_named)
+    if hits and request.wants_number and request.quarters_from_period and asked:
+        hits = _with_a_figure(hits, lambda c: figure_for_quarters(c, request.terms, asked), deeper, top_k)
     return SearchResult(request, hits)
+
+
+def _with_a_figure(
+    hits: list[Hit], states: Callable[[list[Chunk]], bool], deeper: Callable[[], list[Hit]], top_k: int
+) -> list[Hit]:
+    """The hits, their last one swapped for the first deeper passage that `states` the figure asked when
+    none of them does. The company's figure is wanted: an analyst's "over $10 in EPS" in the hits does
+    not stop the search, and an analyst's restating of it is taken only when no company turn states it."""
+    own = [h.chunk for h in hits if h.chunk.kind != "question"]
+    if states(own):
+        return hits
+    further = [h for h in deeper() if states([h.chunk])]
+    found = [h for h in further if h.chunk.kind != "question"]
+    if not found and states([h.chunk for h in hits]):
+        return hits
+    found = found or further
+    return [*hits[: top_k - 1], found[0]] if found else hits
