@@ -30,8 +30,10 @@ CORPUS_SETS = {
     checker.REAL_CALLS_4_SET: "real_calls_4",
     checker.REAL_CALLS_5_SET: "real_calls_5",
     checker.REAL_CALLS_6_SET: "real_calls_6",
+    checker.REAL_CALLS_7_SET: "real_calls_7",
     checker.SAMPLES_SEEDS_2_SET: "samples_seeds_2",
     checker.SAMPLES_SEEDS_3_SET: "samples_seeds_3",
+    checker.SAMPLES_SEEDS_4_SET: "samples_seeds_4",
 }
 
 

@@ -61,8 +61,10 @@ REAL_CALLS_3_FILE = EVAL_DIR / "real_calls_3.jsonl"
 REAL_CALLS_4_FILE = EVAL_DIR / "real_calls_4.jsonl"
 REAL_CALLS_5_FILE = EVAL_DIR / "real_calls_5.jsonl"
 REAL_CALLS_6_FILE = EVAL_DIR / "real_calls_6.jsonl"
+REAL_CALLS_7_FILE = EVAL_DIR / "real_calls_7.jsonl"
 SAMPLES_SEEDS_2_FILE = EVAL_DIR / "samples_seeds_2.jsonl"
 SAMPLES_SEEDS_3_FILE = EVAL_DIR / "samples_seeds_3.jsonl"
+SAMPLES_SEEDS_4_FILE = EVAL_DIR / "samples_seeds_4.jsonl"
 DIALOGUES_FILE = EVAL_DIR / "dialogues.jsonl"
 CORPORA_DIR = EVAL_DIR / "corpora"
 QUARTERS = tuple(sorted(set(SOURCE_QUARTERS.values())))
@@ -274,6 +276,22 @@ REAL_CALLS_6_SET = CorpusQuestionSet(
         who_asked=3,
     ),
 )
+# The fresh blind set of issue 15's round five, written from the transcripts alone before the system
+# answered it: over real100.json, mainly the 20 calls earlier sets asked least about, with a few
+# cross-quarter questions on the companies that have two calls there.
+REAL_CALLS_7_SET = CorpusQuestionSet(
+    REAL_CALLS_7_FILE,
+    "m",
+    CORPORA_DIR / "real100.json",
+    CorpusMinimums(
+        total=80,
+        unanswerable_share=0.15,
+        languages=(("en", 60), ("zh", 16)),
+        calls_asked=17,
+        cross_quarter=0,
+        who_asked=12,
+    ),
+)
 SAMPLES_SEEDS_2_SET = CorpusQuestionSet(
     SAMPLES_SEEDS_2_FILE,
     "g",
@@ -287,6 +305,13 @@ SAMPLES_SEEDS_3_SET = CorpusQuestionSet(
     CORPORA_DIR / "samples_seeds.json",
     CorpusMinimums(total=24, unanswerable_share=0.15, languages=(("en", 8), ("zh", 8)), calls_asked=8),
 )
+# Its samples-and-seeds companion of round five, written blind the same way.
+SAMPLES_SEEDS_4_SET = CorpusQuestionSet(
+    SAMPLES_SEEDS_4_FILE,
+    "n",
+    CORPORA_DIR / "samples_seeds.json",
+    CorpusMinimums(total=30, unanswerable_share=0.15, languages=(("en", 10), ("zh", 10)), calls_asked=8),
+)
 CORPUS_SETS = (
     REAL_CALLS_SET,
     SAMPLES_SEEDS_SET,
@@ -295,8 +320,10 @@ CORPUS_SETS = (
     REAL_CALLS_4_SET,
     REAL_CALLS_5_SET,
     REAL_CALLS_6_SET,
+    REAL_CALLS_7_SET,
     SAMPLES_SEEDS_2_SET,
     SAMPLES_SEEDS_3_SET,
+    SAMPLES_SEEDS_4_SET,
 )
 
 
