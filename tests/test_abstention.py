@@ -518,3 +518,33 @@ def test_a_count_asked_for_a_year_is_answered_by_a_bare_number_for_that_year() -
     amount = replace(request, question="What member growth does Acme expect for 2024?")
     abstention = why_unanswerable(amount, hits, corpus, SETTINGS)
     assert abstention is not None and "for 2025, not for 2024" in abstention.reason_en
+
+
+def test_a_named_speakers_safe_harbour_reading_is_no_passage_about_the_topic() -> None:
+    fcf = Term("free cash flow", ("free cash flow", "自由现金流"))
+    request = SearchRequest(
+        "What did Denny Smith say about free cash flow?", speakers=("Jane Roe",), terms=(fcf,)
+    )
+    legal = _hit(
+        "During the call we may discuss non-GAAP financial measures such as EBITDA and free cash flow."
+    )
+    assert _reason_anywhere(request, [legal]).startswith("no passage by Jane Roe in the searched calls")
+
+
+def test_too_early_to_guide_declines_the_figure() -> None:
+    eps = Term("EPS", ("eps", "每股收益"))
+    request = SearchRequest(
+        "What EPS guidance did Acme give for fiscal 2022?",
+        terms=(eps,),
+        wants_number=True,
+        years=frozenset({2022}),
+    )
+    hits = [
+        _hit("We now expect full-year earnings per share to be above $3.", quarter="2021Q2"),
+        _hit(
+            "It's too early for us to give any type of detailed EPS guidance for next year.",
+            quarter="2021Q2",
+            row=1,
+        ),
+    ]
+    assert _reason_anywhere(request, hits).startswith("the call declines to give it")

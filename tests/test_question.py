@@ -315,3 +315,20 @@ def test_a_fiscal_year_written_short_is_a_year() -> None:
     assert years_named("FY22 guidance") == {2022}
     assert years_named("FY 2.5x leverage") == set()
     assert asks_for_a_number("What full-year 2020 G&A expense guidance did Regional Management give?")
+
+
+def test_a_year_inside_a_call_reference_is_the_call_not_the_figures_period() -> None:
+    from rag.query.understand import Vocabulary
+
+    words = Vocabulary(SpeakerDirectory(people=[]), ["Beazer Homes"], speakers=[], quarters=["2021Q2"])
+    mentions = words.read("What EPS guidance did Beazer give for fiscal 2022 on its fiscal Q2 2021 call?")
+    assert mentions.years == {2022}
+    assert [m.quarter for m in mentions.quarters] == ["2021Q2"]
+
+
+def test_on_a_call_held_after_its_year_what_was_achieved_is_that_years() -> None:
+    from rag.query.figures import years_meant
+
+    assert years_meant("Our net interest margin was 10.29%.", "2019Q4", "2020-01-23") == {2019}
+    assert years_meant("We expect net interest margin of 10.2%.", "2019Q4", "2020-01-23") == {2020}
+    assert years_meant("Revenue grew 5% this quarter.", "2021Q2", "2021-07-28") == {2021}

@@ -97,7 +97,14 @@ def why_unanswerable(
         absent = decisive or absent
         words = ", ".join(f"“{t.text}”" for t in absent)
         return Abstention(f"the calls never mention {words}", f"电话会记录中从未提到 {words}")
-    retrieved = "\n".join(h.chunk.text for h in hits)
+    # the safe-harbour reading names every measure ("we may discuss … free cash flow"): it is no
+    # passage about one
+    retrieved = "\n".join(
+        sentence
+        for h in hits
+        for sentence in split_sentences(h.chunk.text)
+        if not _BOILERPLATE.search(sentence)
+    )
     if (
         terms
         and not any(t.found_in(retrieved) for t in terms)
@@ -189,6 +196,14 @@ def _discussed_in(hits: list[Hit], terms: list[Term], years: set[int]) -> bool:
     return False
 
 
+# the legal reading at the start of a call
+_BOILERPLATE = re.compile(
+    r"forward[- ]looking (?:statements|information)|safe harbou?r|non-GAAP (?:financial )?measures"
+    r"|Private Securities Litigation Reform Act|reconciliations? (?:of|to) (?:these|those|the)",
+    re.I,
+)
+
+
 # a speaker declining to give a figure: "we didn't give any G&A guidance for the full year", "we're not
 # going to break out what the revenue was", "we do not disclose build rates", "we're not at the stage of
 # providing an outlook on pricing", "我们不提供全年指引"
@@ -199,6 +214,11 @@ _DECLINES = re.compile(
     r"at (?:the|this) (?:stage|point) (?:of|where we(?:'re| are))\s+)?"
     r"(?:provid|giv|disclos|break(?:ing)? out|guid|shar|quantif|comment on the|updat)\w*"
     r"|\bnot (?:providing|giving|disclosing) (?:any |annual |full[- ]year )?(?:guidance|numbers|figures)"
+    # "it's too early for us to give any type of detailed guidance", "a little early for an EBITDA number",
+    # "decided to no longer provide specific guidance", "will not update its guidance"
+    r"|\btoo early (?:for us )?to (?:give|provide|talk about|put|quantify)"
+    r"|\b(?:a little|a bit|still) early for"
+    r"|\bno longer (?:provide|give|guide)|\bnot (?:going to )?(?:update|reinstate)\w* (?:\w+ ){0,3}guidance"
     r"|(?:不|没有|暂不|未)(?:提供|给出|披露|公布)",
     re.I,
 )

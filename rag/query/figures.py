@@ -87,7 +87,10 @@ def years_meant(text: str, quarter: str, call_date: str | None = None) -> set[in
         meant |= {reported, held}  # a fourth-quarter call's "full year" may be either
     if _LAST_YEAR.search(text):
         meant |= {held - 1, held}  # "up 10% over last year" states this year's figure
-    return meant or {reported, held}
+    if meant or held == reported:
+        return meant or {reported}
+    # on a call held after its year ended, what was achieved is that year's, what is expected the next's
+    return {held} if _LOOKS_AHEAD.search(text) else {reported}
 
 
 # a quarter named relative to the call: "next quarter", "this quarter", "下季度", "本季度"

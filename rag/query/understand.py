@@ -78,6 +78,11 @@ _COMPARES = re.compile(
     r"|\bmov(?:e|ed)\b|变化|相比|对比|比较|变动|调整|演变|分别",
     re.I,
 )
+_ON_A_CALL = re.compile(
+    r"\b(?:on|in|during|at)\s+(?:its|the|their|[A-Z][\w.&-]*(?:['’]s?)?)\s+(?:(?:fiscal|Q[1-4]|[1-4]Q\d\d|20\d\d"
+    r"|FY\s?'?\d\d|first|second|third|fourth|[\w-]+-quarter|quarter|earnings|conference)\s+){1,4}calls?\b",
+    re.I,
+)
 _MENTIONS_A_CALL = re.compile(r"\bcalls?\b|\bconference\b|电话会|业绩会|财报会", re.I)
 _ASKING = re.compile(r"\bask(?:s|ed|ing)?\b|\bquestion(?:s|ed)?\b|问|提问", re.I)
 # "Meta's CFO", "Meta CFO", "苹果的首席财务官" / "the CFO of Apple", "the CEO at NVIDIA"
@@ -215,11 +220,13 @@ class Vocabulary:
         found = [m for m in self._index.matches(question) if self._written_right(question, m)]
         # "since September 2020" / "自2020年9月以来" is where a change starts, not the period asked about
         periods = _SINCE.sub(lambda m: " " * len(m.group(0)), question)
+        # "on its fiscal Q2 2021 call" names the call, not the year a figure is for
+        figures_for = _ON_A_CALL.sub(lambda m: " " * len(m.group(0)), periods)
         return Mentions(
             text=question,
             aliases=tuple(_one_name_per_person(question, found)),
             quarters=tuple(quarter_mentions(periods)),
-            years=frozenset(years_named(periods)),
+            years=frozenset(years_named(figures_for)),
             year_range=tuple(year_range(periods)),
         )
 

@@ -14,7 +14,7 @@ from rag.text.glossary import common_english, english_renderings, glossary, glos
 from rag.text.language import CJK_RUN
 from rag.text.segmenter import segmenter
 
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+\-']*[A-Za-z0-9+]|[A-Za-z]")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+\-'&]*[A-Za-z0-9+]|[A-Za-z]")  # "M&A", "G&A" are words
 # filler words of questions, never topic terms
 _CJK_STOP = frozenset(
     """
@@ -43,6 +43,9 @@ class Term:
         expenditures" mentions capex, "earnings per share" EPS (rag.text.abbreviations)."""
         lowered = text.lower()
         return any(v.lower() in lowered for v in self.variants) or expands_in(self.text, text)
+
+
+_CALL_PARTS = {"q&a"}  # a part of the call ("according to the Q&A"), not a topic
 
 
 def _singular(phrase: str) -> tuple[str, ...]:
@@ -82,7 +85,7 @@ def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
             continue
         word = m.group(0).removesuffix("'s").removesuffix("'")
         key = word.lower()
-        if key in ignore or key in common_english() or len(key) < 2:
+        if key in ignore or key in common_english() or key in _CALL_PARTS or len(key) < 2:
             continue
         singular = key[:-1] if key.endswith("s") and key[:-1] in glossary() else key
         if singular in glossary():
@@ -90,7 +93,12 @@ def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
         elif _is_specific(word) and (m.start() > 0 or CJK_RUN.search(question)):  # Chinese has no capitals
             names.append((m.start(), m.start() + len(word), word))
     places, names = _place_terms(names)
-    return terms + places + [Term(text, (text,), specific=True) for text in _name_phrases(question, names)]
+    # "low-70s" is also written "low 70s"
+    named = [
+        Term(t, tuple(dict.fromkeys((t, t.replace("-", " ")))), specific=True)
+        for t in _name_phrases(question, names)
+    ]
+    return terms + places + named
 
 
 # a people's or region's adjective and the place it names: "Chinese plants" are spoken of as "China"
