@@ -31,9 +31,11 @@ CORPUS_SETS = {
     checker.REAL_CALLS_5_SET: "real_calls_5",
     checker.REAL_CALLS_6_SET: "real_calls_6",
     checker.REAL_CALLS_7_SET: "real_calls_7",
+    checker.REAL_CALLS_8_SET: "real_calls_8",
     checker.SAMPLES_SEEDS_2_SET: "samples_seeds_2",
     checker.SAMPLES_SEEDS_3_SET: "samples_seeds_3",
     checker.SAMPLES_SEEDS_4_SET: "samples_seeds_4",
+    checker.SAMPLES_SEEDS_5_SET: "samples_seeds_5",
 }
 
 
@@ -334,7 +336,7 @@ TINY_SPEC = {
 }
 TINY_QUESTIONS = [
     {
-        "id": "t001",
+        "id": "z001",
         "question": "What was NewMarket's net income for the fourth quarter of 2019?",
         "language": "en",
         "categories": ["number", "quarter", "company"],
@@ -348,7 +350,7 @@ TINY_QUESTIONS = [
         "note": "",
     },
     {
-        "id": "t002",
+        "id": "z002",
         "question": "What common dividend did PennyMac Mortgage pay in the first quarter of 2021?",
         "language": "en",
         "categories": ["number", "quarter", "company"],
@@ -362,7 +364,7 @@ TINY_QUESTIONS = [
         "note": "",
     },
     {
-        "id": "t003",
+        "id": "z003",
         "question": "What did Tim Cook say about iPhone sales?",
         "language": "en",
         "categories": ["speaker_topic", "unanswerable"],
@@ -392,7 +394,7 @@ def test_an_unregistered_set_is_checked_against_the_corpus_it_names(tiny_set: tu
     result = checker.check(questions, checker.default_transcripts_dir(), spec)
     assert result.problems == ()
     assert checker.corpus_set_for(questions, spec) == corpus_questions.CorpusQuestionSet(
-        questions, "t", spec, CorpusMinimums()
+        questions, "z", spec, CorpusMinimums()
     )
 
 
@@ -420,7 +422,7 @@ def test_rag_eval_on_a_corpus_spec_builds_once_then_reuses_and_reports_the_plain
         "manifest.json",
     ]
     assert first["corpus"].startswith("tiny.json: 2 calls") and "built in" in first["corpus"]
-    assert set(first["plain_dense"]["ranks"]) == {"t001", "t002"}
+    assert set(first["plain_dense"]["ranks"]) == {"z001", "z002"}
     overall = first["default"]["summary"]["overall"]
     assert {"speaker_precision", "false_abstention_rate", "hit@5"} <= set(overall)
     assert first["default"]["questions"][2]["abstained"]  # Tim Cook never speaks here

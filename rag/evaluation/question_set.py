@@ -62,9 +62,11 @@ REAL_CALLS_4_FILE = EVAL_DIR / "real_calls_4.jsonl"
 REAL_CALLS_5_FILE = EVAL_DIR / "real_calls_5.jsonl"
 REAL_CALLS_6_FILE = EVAL_DIR / "real_calls_6.jsonl"
 REAL_CALLS_7_FILE = EVAL_DIR / "real_calls_7.jsonl"
+REAL_CALLS_8_FILE = EVAL_DIR / "real_calls_8.jsonl"
 SAMPLES_SEEDS_2_FILE = EVAL_DIR / "samples_seeds_2.jsonl"
 SAMPLES_SEEDS_3_FILE = EVAL_DIR / "samples_seeds_3.jsonl"
 SAMPLES_SEEDS_4_FILE = EVAL_DIR / "samples_seeds_4.jsonl"
+SAMPLES_SEEDS_5_FILE = EVAL_DIR / "samples_seeds_5.jsonl"
 DIALOGUES_FILE = EVAL_DIR / "dialogues.jsonl"
 CORPORA_DIR = EVAL_DIR / "corpora"
 QUARTERS = tuple(sorted(set(SOURCE_QUARTERS.values())))
@@ -292,6 +294,19 @@ REAL_CALLS_7_SET = CorpusQuestionSet(
         who_asked=12,
     ),
 )
+REAL_CALLS_8_SET = CorpusQuestionSet(
+    REAL_CALLS_8_FILE,
+    "p",
+    CORPORA_DIR / "real100.json",
+    CorpusMinimums(
+        total=70,
+        unanswerable_share=0.15,
+        languages=(("en", 50), ("zh", 14)),
+        calls_asked=15,
+        cross_quarter=0,
+        who_asked=10,
+    ),
+)
 SAMPLES_SEEDS_2_SET = CorpusQuestionSet(
     SAMPLES_SEEDS_2_FILE,
     "g",
@@ -312,6 +327,12 @@ SAMPLES_SEEDS_4_SET = CorpusQuestionSet(
     CORPORA_DIR / "samples_seeds.json",
     CorpusMinimums(total=30, unanswerable_share=0.15, languages=(("en", 10), ("zh", 10)), calls_asked=8),
 )
+SAMPLES_SEEDS_5_SET = CorpusQuestionSet(
+    SAMPLES_SEEDS_5_FILE,
+    "t",
+    CORPORA_DIR / "samples_seeds.json",
+    CorpusMinimums(total=24, unanswerable_share=0.15, languages=(("en", 8), ("zh", 8)), calls_asked=8),
+)
 CORPUS_SETS = (
     REAL_CALLS_SET,
     SAMPLES_SEEDS_SET,
@@ -321,9 +342,11 @@ CORPUS_SETS = (
     REAL_CALLS_5_SET,
     REAL_CALLS_6_SET,
     REAL_CALLS_7_SET,
+    REAL_CALLS_8_SET,
     SAMPLES_SEEDS_2_SET,
     SAMPLES_SEEDS_3_SET,
     SAMPLES_SEEDS_4_SET,
+    SAMPLES_SEEDS_5_SET,
 )
 
 
