@@ -332,3 +332,40 @@ def test_on_a_call_held_after_its_year_what_was_achieved_is_that_years() -> None
     assert years_meant("Our net interest margin was 10.29%.", "2019Q4", "2020-01-23") == {2019}
     assert years_meant("We expect net interest margin of 10.2%.", "2019Q4", "2020-01-23") == {2020}
     assert years_meant("Revenue grew 5% this quarter.", "2021Q2", "2021-07-28") == {2021}
+
+
+def test_chinese_company_names_read_as_people_are_the_companies() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    people = SpeakerDirectory(
+        people=[
+            Person(
+                "C. Howard Nye", "CEO", "Martin Marietta", "Martin Marietta", ("C. Howard Nye", "Ward Nye")
+            ),
+            Person(
+                "Michael Bayley", "CEO", "Royal Caribbean Group", "Royal Caribbean Group", ("Michael Bayley",)
+            ),
+        ]
+    )
+    companies = ["Martin Marietta", "Royal Caribbean Group"]
+    words = Vocabulary(people, companies, speakers=["C. Howard Nye", "Michael Bayley"], quarters=["2021Q2"])
+    # every part of a dotted name heard in the company's name, in order
+    request = understand("马丁·玛丽埃塔说马里兰州的骨料价格涨了多少?", words)
+    assert request.unknown_people == () and request.companies == ("Martin Marietta",)
+    # a name right before a known person is that person's company, not a second speaker
+    request = understand("皇家加勒比的 Michael Bayley 说最近两周的预订需求怎么样?", words)
+    assert request.unknown_people == () and request.speakers == ("Michael Bayley",)
+
+
+def test_a_person_introduced_on_a_call_but_not_in_the_directory_never_speaks() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    people = SpeakerDirectory(
+        people=[Person("Michael Bayley", "CEO", "RCL", "RCL", ("Michael Bayley", "Michael"))]
+    )
+    words = Vocabulary(people, ["RCL"], speakers=["Michael Bayley"], quarters=["2021Q2"])
+    # a given name shared with a speaker is not the person: the surname decides
+    assert understand("What did Michael McCarthy say about liquidity?", words).unknown_people == (
+        "Michael McCarthy",
+    )
+    assert understand("What did Michael Bayley say about liquidity?", words).unknown_people == ()

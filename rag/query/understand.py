@@ -52,7 +52,8 @@ _ASKS_FOR_A_NUMBER = re.compile(
 )
 _UNKNOWN_LATIN_SPEAKER = re.compile(
     r"\b(?:did|does|has|had|was|is|from|by|according to)\s+"
-    r"(?P<name>[A-Z][a-z]+(?:\s+(?:[A-Z]\.\s*)*[A-Z][a-z]+)*)"
+    # (a surname may have a capital inside: McCarthy, O'Neill)
+    r"(?P<name>[A-Z][a-z]+(?:\s+(?:[A-Z]\.\s*)*[A-Z][a-z]+(?:[A-Z][a-z]+|['’][A-Z][a-z]+)?)*)"
     r"(?:'s)?\s+(?:say|said|talk|mention|think|comment|ask|discuss|describe|explain|note|expect|view|remark|answer)",
 )
 _UNKNOWN_CJK_SPEAKER = re.compile(r"(?P<name>[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8})")
@@ -284,6 +285,19 @@ class Vocabulary:
             people.extend(p for p in matches if p not in people)
         return people
 
+    def silent_people(self, mentions: Mentions) -> list[str]:
+        """People the question names who are on the calls' participant lists but never speak under any
+        of their spellings ("What did Michael McCarthy say …", introduced on the call, silent)."""
+        named = [p for p in self.people_named(mentions) if any(m.value[1] is p for m in mentions.of(PERSON))]
+        speaking = set(self.speakers)
+        return [
+            p.name
+            for p in named
+            if p.name not in speaking
+            and not any(q.name in speaking for q in self.directory.same_person_elsewhere(p))
+            and not any(a in speaking for a in p.aliases)
+        ]
+
     def roles_nobody_holds(self, mentions: Mentions) -> list[str]:
         """Roles the wording ties to a corpus company that nobody speaking on its calls holds ("What did
         NewMarket's CEO say", when only its CFO speaks): "NewMarket Corporation's CEO"."""
@@ -349,8 +363,17 @@ class Vocabulary:
             )
             and n.casefold() not in self._name_parts  # an ambiguous "Noel" is someone, just not one
             and name_key(n) not in self._known_company_keys
-            and not self.people_named(self.read(n))
+            and not self._names_someone(n)
         ]
+
+    def _names_someone(self, name: str) -> bool:
+        """Whether a name resolves to someone in the directory by its surname (or all of it): "Jim
+        Connor" is James Connor, while "Michael McCarthy" is not Michael Bayley."""
+        mentions = self.read(name)
+        people = self.people_named(mentions)
+        if " " not in name.strip() or "·" in name:
+            return bool(people)
+        return any(m.end == len(name) for m in mentions.of(*_NAMES_A_SPEAKER))
 
     # --- companies --------------------------------------------------------------------------------
 
@@ -517,6 +540,29 @@ _BRACKETED_LATIN = re.compile(r"\s*[（(]\s*(?P<latin>[A-Za-z][A-Za-z0-9.&'’\-
 _ROLE_AFTER = re.compile(r"\s*(?:的\s*)?(?:CEO|CFO|COO|首席|总裁|董事长|管理层|高管)")
 
 
+_OF_NEXT = re.compile(r"\s*的?\s*")
+
+
+def _starts_with_person(text: str, vocabulary: Vocabulary) -> bool:
+    """Whether `text` opens with a known person's name."""
+    mentions = vocabulary.read(text[:40])
+    return any(m.start == 0 and m.value[0] == PERSON for m in mentions.aliases)
+
+
+def companies_by_dotted_sound(name: str, vocabulary: Vocabulary) -> dict[str, list[str]]:
+    """A corpus company a dotted Chinese name transliterates word by word ("马丁·玛丽埃塔" is Martin
+    Marietta Materials: each part heard as the name's word in order), as {name: [company]}; {} else."""
+    parts = name.split("·")
+    found = []
+    for company in vocabulary.companies:
+        words = re.split(r"[\s\-]+", company.removeprefix("The "))
+        if len(words) >= len(parts) and all(
+            sound_distance(part, word) is not None for part, word in zip(parts, words, strict=False)
+        ):
+            found.append(company)
+    return {name: found} if len(found) == 1 else {}
+
+
 def _named_otherwise(question: str, name: str, vocabulary: Vocabulary) -> bool:
     """Whether a Chinese name that seems to speak is a company or a known person by its wording: a role
     follows it ("金佰利 CEO 说", "安博(Prologis)CFO 说"), or its bracketed Latin spelling names a corpus
@@ -525,6 +571,10 @@ def _named_otherwise(question: str, name: str, vocabulary: Vocabulary) -> bool:
         bracket = _BRACKETED_LATIN.match(question, found.end())
         after = bracket.end() if bracket else found.end()
         if _ROLE_AFTER.match(question, after):
+            return True
+        # "皇家加勒比的 Michael Bayley 说": the person named next speaks, the name before is his company's
+        next_name = _OF_NEXT.match(question, after)
+        if next_name and _starts_with_person(question[next_name.end() :], vocabulary):
             return True
         if bracket:
             mentions = vocabulary.read(bracket.group("latin"))
@@ -647,13 +697,23 @@ def understand(
     # 执行官克劳斯" is Mark A. Clouse among the CEOs), else among every speaker
     heard = {n: people_by_sound(n, named or vocabulary.directory.people, speakers_here) for n in cjk_names}
     cjk_names = [n for n in cjk_names if not heard[n]]
-    # a dotted name by its surname's sound: "迈克·穆萨勒姆" is Mike Mussallem
+    # a dotted name by its surname's sound: "迈克·穆萨勒姆" is Mike Mussallem, unless every part of it is
+    # heard in a corpus company's name ("马丁·玛丽埃塔" is Martin Marietta)
     unknown = vocabulary.unknown_people(mentions)
+    for name in [n for n in unknown if "·" in n]:
+        dotted_company = companies_by_dotted_sound(name, vocabulary)
+        if dotted_company:
+            chinese_companies.update(dotted_company)
+            mentioned += [c for c in dotted_company[name] if c not in mentioned]
+            in_corpus += [c for c in dotted_company[name] if c not in in_corpus]
+            unknown.remove(name)
+            cjk_names = [n for n in cjk_names if n not in name]  # "马丁", "玛丽埃塔" were its parts
     for name in [n for n in unknown if "·" in n]:
         heard[name] = people_by_sound(
             name.split("·")[-1], named or vocabulary.directory.people, speakers_here
         )
     unknown = [n for n in unknown if not heard.get(n)] + vocabulary.roles_nobody_holds(mentions)
+    unknown += [n for n in vocabulary.silent_people(mentions) if n not in unknown]
     if any(heard.values()):
         named = [p for found in heard.values() for p in found]
     if speaker:
