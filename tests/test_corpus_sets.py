@@ -32,10 +32,12 @@ CORPUS_SETS = {
     checker.REAL_CALLS_6_SET: "real_calls_6",
     checker.REAL_CALLS_7_SET: "real_calls_7",
     checker.REAL_CALLS_8_SET: "real_calls_8",
+    checker.REAL_CALLS_9_SET: "real_calls_9",
     checker.SAMPLES_SEEDS_2_SET: "samples_seeds_2",
     checker.SAMPLES_SEEDS_3_SET: "samples_seeds_3",
     checker.SAMPLES_SEEDS_4_SET: "samples_seeds_4",
     checker.SAMPLES_SEEDS_5_SET: "samples_seeds_5",
+    checker.SAMPLES_SEEDS_6_SET: "samples_seeds_6",
 }
 
 

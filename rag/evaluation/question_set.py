@@ -63,10 +63,12 @@ REAL_CALLS_5_FILE = EVAL_DIR / "real_calls_5.jsonl"
 REAL_CALLS_6_FILE = EVAL_DIR / "real_calls_6.jsonl"
 REAL_CALLS_7_FILE = EVAL_DIR / "real_calls_7.jsonl"
 REAL_CALLS_8_FILE = EVAL_DIR / "real_calls_8.jsonl"
+REAL_CALLS_9_FILE = EVAL_DIR / "real_calls_9.jsonl"
 SAMPLES_SEEDS_2_FILE = EVAL_DIR / "samples_seeds_2.jsonl"
 SAMPLES_SEEDS_3_FILE = EVAL_DIR / "samples_seeds_3.jsonl"
 SAMPLES_SEEDS_4_FILE = EVAL_DIR / "samples_seeds_4.jsonl"
 SAMPLES_SEEDS_5_FILE = EVAL_DIR / "samples_seeds_5.jsonl"
+SAMPLES_SEEDS_6_FILE = EVAL_DIR / "samples_seeds_6.jsonl"
 DIALOGUES_FILE = EVAL_DIR / "dialogues.jsonl"
 CORPORA_DIR = EVAL_DIR / "corpora"
 QUARTERS = tuple(sorted(set(SOURCE_QUARTERS.values())))
@@ -333,6 +335,25 @@ SAMPLES_SEEDS_5_SET = CorpusQuestionSet(
     CORPORA_DIR / "samples_seeds.json",
     CorpusMinimums(total=24, unanswerable_share=0.15, languages=(("en", 8), ("zh", 8)), calls_asked=8),
 )
+REAL_CALLS_9_SET = CorpusQuestionSet(
+    REAL_CALLS_9_FILE,
+    "u",
+    CORPORA_DIR / "real100.json",
+    CorpusMinimums(
+        total=64,
+        unanswerable_share=0.15,
+        languages=(("en", 46), ("zh", 12)),
+        calls_asked=15,
+        cross_quarter=0,
+        who_asked=8,
+    ),
+)
+SAMPLES_SEEDS_6_SET = CorpusQuestionSet(
+    SAMPLES_SEEDS_6_FILE,
+    "v",
+    CORPORA_DIR / "samples_seeds.json",
+    CorpusMinimums(total=22, unanswerable_share=0.15, languages=(("en", 8), ("zh", 8)), calls_asked=8),
+)
 CORPUS_SETS = (
     REAL_CALLS_SET,
     SAMPLES_SEEDS_SET,
@@ -343,10 +364,12 @@ CORPUS_SETS = (
     REAL_CALLS_6_SET,
     REAL_CALLS_7_SET,
     REAL_CALLS_8_SET,
+    REAL_CALLS_9_SET,
     SAMPLES_SEEDS_2_SET,
     SAMPLES_SEEDS_3_SET,
     SAMPLES_SEEDS_4_SET,
     SAMPLES_SEEDS_5_SET,
+    SAMPLES_SEEDS_6_SET,
 )
 
 
