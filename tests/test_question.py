@@ -369,3 +369,29 @@ def test_a_person_introduced_on_a_call_but_not_in_the_directory_never_speaks() -
         "Michael McCarthy",
     )
     assert understand("What did Michael Bayley say about liquidity?", words).unknown_people == ()
+
+
+def test_a_surname_inside_a_place_name_is_not_the_person() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    people = SpeakerDirectory(
+        people=[
+            Person("Phillip Creek", "Analyst", "Bank", None, ("Phillip Creek", "Creek")),
+            Person("Zhuangzhuang Peng", "CEO", "TAL", "TAL", ("Zhuangzhuang Peng", "Peng")),
+        ]
+    )
+    words = Vocabulary(
+        people, ["WEC", "TAL"], speakers=["Phillip Creek", "Zhuangzhuang Peng"], quarters=["2021Q3"]
+    )
+    assert understand("What would it cost to get Oak Creek to a 30% gas blend?", words).speakers == ()
+    assert understand("What did Creek ask about gas blends?", words).speakers == ("Phillip Creek",)
+    # a given name before the surname, even one the directory lacks, keeps it a person's name
+    assert understand("What did Alex Peng say about devices?", words).speakers == ("Zhuangzhuang Peng",)
+
+
+def test_a_year_after_a_comparison_is_the_base_not_the_figures_period() -> None:
+    from rag.query.figures import years_meant
+
+    sentence = "Residential sales were up 2% compared to the first quarter of 2020."
+    assert years_meant(sentence, "2021Q1", "2021-04-22") == {2021}
+    assert years_meant("Capex of $5 billion in 2022, up from $4 billion in 2021.", "2021Q4") == {2021, 2022}

@@ -62,6 +62,15 @@ def firm_terms(terms: Sequence[Term]) -> Sequence[Term]:
     return [t for t in terms if not t.bridged] or terms
 
 
+_COMPARED_WITH = re.compile(
+    r"\b(?:compared (?:to|with)|versus|vs\.?|relative to|over|than)\s+(?:the\s+)?"
+    r"(?:(?:same|prior|first|second|third|fourth|last|full)[- ])?(?:(?:quarter|period|year|half|months?)\s+)?"
+    r"(?:of\s+|in\s+|ended\s+)?(?:fiscal\s+)?20\d\d\b"
+    r"|(?:较|比|相比)\s*20\d\d\s*年",
+    re.I,
+)
+
+
 # relative years, resolved from the call's date
 _NEXT_YEAR = re.compile(r"\b(?:next|following|coming)\s+(?:fiscal\s+)?year\b|明年|下一年|来年", re.I)
 _THIS_YEAR = re.compile(r"\b(?:this|current|full|the)\s+(?:fiscal\s+)?year\b|full-year|今年|全年|本年", re.I)
@@ -75,7 +84,8 @@ def years_meant(text: str, quarter: str, call_date: str | None = None) -> set[in
     """The years a passage's figures are for: the years it names; else the years its relative words
     point to from the call's date (a fourth-quarter call is held early the next year: on the January
     2025 call "今年" is 2025); else the year the call reports on and the year it is held in."""
-    named = years_named(text)
+    # "up 2% compared to the first quarter of 2020": the year after a comparison is its base
+    named = years_named(text) - years_named(" ".join(m.group(0) for m in _COMPARED_WITH.finditer(text)))
     if named:
         return named
     reported = int(quarter[:4])

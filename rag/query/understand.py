@@ -32,7 +32,7 @@ from rag.text.quarters import (
 from rag.text.segmenter import segmenter
 from rag.text.terms import Term, key_terms
 from rag.text.transliteration import sound_distance
-from rag.transcripts.aliases import name_tokens, same_given_name
+from rag.transcripts.aliases import name_tokens, nicknames_of, same_given_name
 from rag.transcripts.speakers import Person, SpeakerDirectory
 
 WHO_ASKED = re.compile(
@@ -425,8 +425,28 @@ def _one_name_per_person(text: str, found: list[AliasMatch[Any]]) -> list[AliasM
             merged.append(
                 AliasMatch(first.start, last.end, text[first.start : last.end], last.value, last.order)
             )
+    # a surname right after another capitalised word that is nobody's name is part of a place or plant
+    # name: "Oak Creek" is WEC's plant, not Phillip Creek
+    taken = [(m.start, m.end) for m in found if m.value[0] != PERSON or " " in m.alias.strip()]
+    for match in people:
+        before = _CAPITALISED_BEFORE.search(text, 0, match.start)
+        if before is None or id(match) in dropped:
+            continue
+        person = cast(Person, match.value[1])
+        word = before.group("word")
+        # (a given name before it, the person's or not, keeps it a person's name: "Alex Peng")
+        if (
+            not any(a <= before.start("word") < b for a, b in taken)
+            and not nicknames_of(word)
+            and not any(same_given_name(word, part) for part in person.name.replace(".", " ").split()[:-1])
+        ):
+            dropped.add(id(match))
     kept = [m for m in found if id(m) not in dropped]
     return sorted(kept + merged, key=lambda m: (m.start, m.end, m.order))
+
+
+# a capitalised word (not a possessive, not an acronym) and one space, right before a position
+_CAPITALISED_BEFORE = re.compile(r"(?<![\w'’])(?P<word>[A-Z][a-z]{2,})\s$")
 
 
 def _company_names(known: Sequence[str]) -> dict[str, tuple[str, ...]]:
