@@ -64,6 +64,7 @@ REAL_CALLS_6_FILE = EVAL_DIR / "real_calls_6.jsonl"
 REAL_CALLS_7_FILE = EVAL_DIR / "real_calls_7.jsonl"
 REAL_CALLS_8_FILE = EVAL_DIR / "real_calls_8.jsonl"
 REAL_CALLS_9_FILE = EVAL_DIR / "real_calls_9.jsonl"
+REAL_CALLS_10_FILE = EVAL_DIR / "real_calls_10.jsonl"
 SAMPLES_SEEDS_2_FILE = EVAL_DIR / "samples_seeds_2.jsonl"
 SAMPLES_SEEDS_3_FILE = EVAL_DIR / "samples_seeds_3.jsonl"
 SAMPLES_SEEDS_4_FILE = EVAL_DIR / "samples_seeds_4.jsonl"
@@ -348,6 +349,19 @@ REAL_CALLS_9_SET = CorpusQuestionSet(
         who_asked=8,
     ),
 )
+REAL_CALLS_10_SET = CorpusQuestionSet(
+    REAL_CALLS_10_FILE,
+    "w",
+    CORPORA_DIR / "real100.json",
+    CorpusMinimums(
+        total=60,
+        unanswerable_share=0.15,
+        languages=(("en", 44), ("zh", 12)),
+        calls_asked=15,
+        cross_quarter=0,
+        who_asked=8,
+    ),
+)
 SAMPLES_SEEDS_6_SET = CorpusQuestionSet(
     SAMPLES_SEEDS_6_FILE,
     "v",
@@ -365,6 +379,7 @@ CORPUS_SETS = (
     REAL_CALLS_7_SET,
     REAL_CALLS_8_SET,
     REAL_CALLS_9_SET,
+    REAL_CALLS_10_SET,
     SAMPLES_SEEDS_2_SET,
     SAMPLES_SEEDS_3_SET,
     SAMPLES_SEEDS_4_SET,
