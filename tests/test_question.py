@@ -395,3 +395,14 @@ def test_a_year_after_a_comparison_is_the_base_not_the_figures_period() -> None:
     sentence = "Residential sales were up 2% compared to the first quarter of 2020."
     assert years_meant(sentence, "2021Q1", "2021-04-22") == {2021}
     assert years_meant("Capex of $5 billion in 2022, up from $4 billion in 2021.", "2021Q4") == {2021, 2022}
+
+
+def test_a_surname_after_the_question_word_is_still_the_person() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    people = SpeakerDirectory(
+        people=[Person("John Vandemore", "CFO", "Skechers", "Skechers", ("John Vandemore",))]
+    )
+    words = Vocabulary(people, ["Skechers"], speakers=["John Vandemore"], quarters=["2021Q2"])
+    question = "Did Vandemore see any change in the promotional environment in China?"
+    assert understand(question, words).speakers == ("John Vandemore",)

@@ -438,6 +438,7 @@ def _one_name_per_person(text: str, found: list[AliasMatch[Any]]) -> list[AliasM
         if (
             not any(a <= before.start("word") < b for a, b in taken)
             and not nicknames_of(word)
+            and word.lower() not in common_english()  # "Did Vandemore see …" opens a question
             and not any(same_given_name(word, part) for part in person.name.replace(".", " ").split()[:-1])
         ):
             dropped.add(id(match))
