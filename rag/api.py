@@ -84,6 +84,7 @@ class _Loaded:
             companies=store.companies,
             quarters=store.quarters,
             mentions=mentions.term,  # from the lexical index: no scan of every passage per question
+            question_answered=store.question_answered,
         )
 
 

@@ -1,9 +1,11 @@
 """Reading speakers, roles, firms and quarters from questions; validating explicit filters."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
+from rag.chunks import Chunk
 from rag.errors import InvalidQuestion, UnknownQuarter, UnknownSpeaker
 from rag.query.understand import (
     Vocabulary,
@@ -14,6 +16,7 @@ from rag.query.understand import (
 )
 from rag.settings import Settings
 from rag.text.quarters import normalize_quarter, quarters_named
+from rag.text.terms import Term
 from rag.transcripts.speakers import Person, SpeakerDirectory
 
 KNOWN = ["2023Q2", "2024Q4", "2025Q2"]
@@ -324,6 +327,43 @@ def test_a_year_inside_a_call_reference_is_the_call_not_the_figures_period() -> 
     mentions = words.read("What EPS guidance did Beazer give for fiscal 2022 on its fiscal Q2 2021 call?")
     assert mentions.years == {2022}
     assert [m.quarter for m in mentions.quarters] == ["2021Q2"]
+
+
+def test_a_year_inside_a_chinese_call_reference_is_the_call_not_the_figures_period() -> None:
+    from rag.query.understand import Vocabulary
+
+    words = Vocabulary(SpeakerDirectory(people=[]), ["Quanex"], speakers=[], quarters=["2020Q4"])
+    assert words.read("Quanex 2020财年第四季度电话会上,CFO 建议第一季度收入增长按多少建模?").years == set()
+    both = words.read("Meta 在 2023 年第二季度和 2024 年第三季度电话会上给出的全年资本支出指引分别是多少?")
+    assert both.years == set() and {m.quarter for m in both.quarters} == {"2023Q2", "2024Q3"}
+    assert words.read("2023 年资本支出指引是多少?").years == {2023}
+
+
+def test_a_figure_is_for_the_term_in_its_own_sentence_not_two_sentences_off() -> None:
+    from rag.query.figures import years_with_figures
+
+    eps = Term("EPS", ("EPS", "earnings per share"))
+    text = (
+        "I expect our Board will assess our dividend plans for next year. We continue to target a payout "
+        "ratio of 65% to 70% of earnings. We expect dividend growth in line with our earnings per share."
+    )
+    chunk = Chunk(text, "WEC", "2021Q3", "Gale Klappa", "CEO", "WEC", 3, "wec.json", 0, len(text))
+    assert years_with_figures([chunk], [eps]) == set()
+    led_in = replace(chunk, text="Turning to EPS. We expect $4.80 to $4.90 for next year.")
+    assert years_with_figures([led_in], [eps]) == {2022}
+    referred = replace(chunk, text="We expect $4.80 to $4.90 a share. This EPS guidance holds.")
+    assert years_with_figures([referred], [eps]) == {2021}
+
+
+def test_an_answer_that_names_no_year_is_about_the_year_its_question_asked() -> None:
+    from rag.query.figures import years_with_figures
+
+    tax = Term("tax rate", ("tax rate",))
+    text = "Depreciation, $33 million; and then tax rate of about 26%."
+    chunk = Chunk(text, "Quanex", "2020Q4", "Scott Zuehlke", "CFO", "Quanex", 21, "nx.json", 0, len(text))
+    assert years_with_figures([chunk], [tax]) == {2020}
+    asked = ["Can you run through the other pieces of the guide for fiscal '21?"]
+    assert years_with_figures([chunk], [tax], asked=asked) == {2021}
 
 
 def test_on_a_call_held_after_its_year_what_was_achieved_is_that_years() -> None:

@@ -358,3 +358,23 @@ def test_a_speaker_filter_allows_the_turns_under_each_spelling_the_calls_give_hi
     )
     allowed = allowed_rows(spelt, SearchRequest("q", speakers=("Michael A. Roe",), quarters=("2024Q4",)))
     assert allowed is not None and allowed.tolist() == [1]
+
+
+def test_an_answer_finds_the_last_question_at_or_before_the_turn_it_replies_to() -> None:
+    # the analyst's "Sorry about that." (turn 3) made no passage: the answer's question is turn 2
+    chunks = [
+        _chunk(0, "Acme", "2024Q4", "Jane Roe", "CFO", "Revenue grew."),
+        _chunk(1, "Acme", "2024Q4", "Ann Lee", "Analyst", "And the guide for 2025?", kind="question"),
+        _chunk(2, "Acme", "2024Q4", "Jane Roe", "CFO", "Let me find it.", kind="answer", replies_to_turn=2),
+        _chunk(3, "Acme", "2024Q4", "Jane Roe", "CFO", "Tax rate of 26%.", kind="answer", replies_to_turn=4),
+    ]
+    asked = IndexStore(
+        chunks=chunks,
+        vectors=VectorIndex.build(TopicEmbedder().embed([c.text for c in chunks], is_query=False)),
+        lexical=LexicalIndex.build(lexical_texts(chunks)),
+        manifest={},
+        directory=SpeakerDirectory(people=[]),
+    )
+    assert asked.question_answered(3) == "And the guide for 2025?"
+    assert asked.question_answered(2) == "And the guide for 2025?"
+    assert asked.question_answered(0) == ""

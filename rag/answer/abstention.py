@@ -44,6 +44,8 @@ class CorpusFacts:
     companies: list[str]
     quarters: list[str]
     mentions: Callable[[Term], bool]  # whether any passage of the corpus mentions the term
+    # the analyst question an answer passage (by row) replies to: its period is the answer's
+    question_answered: Callable[[int], str] = lambda row: ""
 
 
 def why_unanswerable(
@@ -137,7 +139,11 @@ def why_unanswerable(
     # it otherwise, "capital expenditures" for "capex", proves nothing)
     stated = (
         years_with_figures(
-            [h.chunk for h in hits], terms, stop_at=years, counts=asks_a_count(request.question)
+            [h.chunk for h in hits],
+            terms,
+            stop_at=years,
+            counts=asks_a_count(request.question),
+            asked=[corpus.question_answered(h.row) for h in hits],
         )
         if wants_number and years
         else set()

@@ -42,6 +42,8 @@ from rag.transcripts.speakers import SpeakerDirectory
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
+# how far back from an answer its question is looked for (a long answer's earlier parts lie between)
+_QUESTION_ROWS_BACK = 12
 SPEAKERS = "speakers.json"
 VECTORS = "vectors.npy"  # the embeddings as computed: a call is removed without re-embedding the rest
 REBUILD = "run `rag build --force` to rebuild it"
@@ -95,6 +97,24 @@ class IndexStore:
     def text(self, row: int) -> str:
         """The text of the passage in `row` (read from the chunk store when the index has one)."""
         return self.chunks[row].text
+
+    def question_answered(self, row: int) -> str:
+        """The analyst question the answer in `row` replies to ("" for other passages): the last question
+        turn at or before the one it replies to (a one-line "Sorry about that." makes no passage), a few
+        rows before it in the same call."""
+        answer = self.chunks[row]
+        if answer.replies_to_turn is None:
+            return ""
+        parts: list[str] = []
+        turn = -1
+        for before in range(row - 1, max(-1, row - _QUESTION_ROWS_BACK), -1):
+            chunk = self.chunks[before]
+            if chunk.source != answer.source or (parts and chunk.turn != turn):
+                break
+            if chunk.kind == "question" and chunk.turn <= answer.replies_to_turn:
+                turn = chunk.turn
+                parts.append(chunk.text)
+        return "\n".join(reversed(parts))
 
     def speakers_of(self, company: str) -> list[str]:
         """Named people who speak on the company's calls, in directory order."""

@@ -34,19 +34,24 @@ def years_with_figures(
     terms: Sequence[Term],
     stop_at: set[int] | frozenset[int] = frozenset(),
     counts: bool = False,
+    asked: Sequence[str] = (),
 ) -> set[int]:
     """The years the passages state an amount or a share for one of `terms` for (see
     `figure_for_years`), or any number when the question asks for a count (`counts`); it stops
-    reading at the first figure for a year of `stop_at`."""
+    reading at the first figure for a year of `stop_at`. `asked` holds, chunk by chunk, the question
+    an answer replies to: an answer that names no year gives the figures for the year asked about
+    ("the other pieces of the guide for fiscal '21?" — "… tax rate of about 26%")."""
     wanted = ("currency", "percent", "count", "plain") if counts else ("currency", "percent")
     found: set[int] = set()
     terms = firm_terms(terms)
-    for chunk in chunks:
+    for n, chunk in enumerate(chunks):
+        question = asked[n] if n < len(asked) else ""
         sentences = split_sentences(chunk.text)
         for i, sentence in enumerate(sentences):
             context = "".join(sentences[max(0, i - 1) : i + 1])
-            # the term may come a sentence later: "… $4.80 to $4.90 per diluted share. This guidance …"
-            if not any(t.found_in("".join(sentences[max(0, i - 1) : i + 2])) for t in terms):
+            if question and not years_named(context) and years_named(question):
+                context = f"{question}\n{context}"
+            if not _about_terms(sentences, i, terms):
                 continue
             if not (any(q.kind in wanted for q in claims(sentence)) or states_in_words(sentence)):
                 continue
@@ -54,6 +59,24 @@ def years_with_figures(
             if found & stop_at:
                 return found
     return found
+
+
+# a sentence that goes on about the one before: "… $4.80 to $4.90 per diluted share. This guidance …"
+_REFERS_BACK = re.compile(r"\s*(?:this|that|these|those|which|it)\b|\s*(?:这|该|此)", re.I)
+
+
+def _about_terms(sentences: Sequence[str], i: int, terms: Sequence[Term]) -> bool:
+    """Whether sentence `i`'s figure is stated for one of `terms`: the sentence names one, or the one
+    before names it and states no figure of its own ("Turning to capex. We expect …"), or the next one
+    refers back to it by name. A term two sentences off belongs to another figure ("… a payout ratio of
+    65% to 70% of earnings. … growth in our earnings per share")."""
+    if any(t.found_in(sentences[i]) for t in terms):
+        return True
+    before = sentences[i - 1] if i else ""
+    if before and not claims(before) and any(t.found_in(before) for t in terms):
+        return True
+    after = sentences[i + 1] if i + 1 < len(sentences) else ""
+    return bool(after and _REFERS_BACK.match(after) and any(t.found_in(after) for t in terms))
 
 
 def firm_terms(terms: Sequence[Term]) -> Sequence[Term]:

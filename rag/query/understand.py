@@ -79,9 +79,12 @@ _COMPARES = re.compile(
     r"|\bmov(?:e|ed)\b|变化|相比|对比|比较|变动|调整|演变|分别",
     re.I,
 )
+_CN_CALL_PERIOD = r"(?:20\d\d\s*(?:财)?年(?:度)?|FY\s?\d\d)\s*(?:第?\s*[一二三四1-4]\s*(?:财)?季度|Q[1-4])?"
 _ON_A_CALL = re.compile(
     r"\b(?:on|in|during|at)\s+(?:its|the|their|[A-Z][\w.&-]*(?:['’]s?)?)\s+(?:(?:fiscal|Q[1-4]|[1-4]Q\d\d|20\d\d"
-    r"|FY\s?'?\d\d|first|second|third|fourth|[\w-]+-quarter|quarter|earnings|conference)\s+){1,4}calls?\b",
+    r"|FY\s?'?\d\d|first|second|third|fourth|[\w-]+-quarter|quarter|earnings|conference)\s+){1,4}calls?\b"
+    # "2020财年第四季度电话会上", "2023 年第二季度和 2024 年第三季度电话会上"
+    rf"|(?:{_CN_CALL_PERIOD}\s*(?:和|与|及|、|以及)\s*)*{_CN_CALL_PERIOD}\s*的?\s*(?:财报|业绩)?(?:电话会|业绩会|财报会)",
     re.I,
 )
 _MENTIONS_A_CALL = re.compile(r"\bcalls?\b|\bconference\b|电话会|业绩会|财报会", re.I)
