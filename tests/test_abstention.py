@@ -153,6 +153,14 @@ def test_key_terms_in_the_corpus_but_in_no_retrieved_passage_abstain() -> None:
     assert reason == "no passage by Jane Roe in the searched calls mentions “margins”"
 
 
+def test_a_key_term_in_the_question_an_answer_replies_to_is_mentioned_by_the_answer() -> None:
+    # "… the Build Back Better plan?" — "50 to 100 basis points of improvement": the answer is about it
+    request = replace(ANSWERABLE, terms=(Term("margins", ("margins",)),))
+    asked = replace(CORPUS, question_answered=lambda row: "What will margins do next year?")
+    assert why_unanswerable(request, HITS, asked, SETTINGS) is None
+    assert why_unanswerable(request, HITS, CORPUS, SETTINGS) is not None
+
+
 def test_a_figure_stated_only_for_another_quarter_abstains() -> None:
     request = SearchRequest(
         "What was revenue in Q2 2024?",

@@ -101,10 +101,11 @@ def why_unanswerable(
         return Abstention(f"the calls never mention {words}", f"电话会记录中从未提到 {words}")
     # the safe-harbour reading names every measure ("we may discuss … free cash flow"): it is no
     # passage about one
+    # an answer is about what its analyst asked: "… on Build Back Better?" — "50 to 100 basis points"
     retrieved = "\n".join(
         sentence
         for h in hits
-        for sentence in split_sentences(h.chunk.text)
+        for sentence in split_sentences(f"{h.chunk.text}\n{corpus.question_answered(h.row)}")
         if not _BOILERPLATE.search(sentence)
     )
     if (
