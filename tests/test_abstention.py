@@ -340,6 +340,18 @@ def test_a_figure_beside_the_name_like_term_is_answerable() -> None:
     assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None
 
 
+def test_the_names_asked_may_be_spread_over_the_parts_of_one_turn() -> None:
+    mexico = Term("Mexico", ("Mexico",), specific=True)
+    request = SearchRequest("How much will Orion save in Mexico?", terms=(ORION, mexico), wants_number=True)
+    first = _hit("Orion runs in our factories.")
+    second = _hit("In its Mexico plant alone it saves over 30% of hours.", row=1)
+    corpus = replace(CORPUS, mentions=lambda term: True)
+    apart = why_unanswerable(request, [first, second], corpus, SETTINGS)
+    assert apart is not None and apart.reason_en == "no passage gives a figure for “Orion”, “Mexico”"
+    second = replace(second, chunk=replace(second.chunk, turn=first.chunk.turn, part=2))
+    assert why_unanswerable(request, [first, second], corpus, SETTINGS) is None
+
+
 def test_a_name_like_term_needs_no_figure_when_no_number_is_asked() -> None:
     request = SearchRequest("What is Orion?", terms=(ORION,))
     hits = [_hit("Orion is our glasses prototype and it is going well.")]

@@ -295,14 +295,23 @@ _ASKS_MONEY = re.compile(
 
 def _figure_with_terms(hits: list[Hit], terms: list[Term], others: list[Term], money: bool = False) -> bool:
     """Whether some retrieved sentence states a figure (an amount of money, when the question asks
-    what was paid), mentions every one of `terms` (the names: "Reality Labs", "Threads") and, when the
-    question has other key terms, one of them ("operating loss"): 9,000 connections is no price."""
+    what was paid), mentions one of `terms` (the names: "Reality Labs", "Threads") in a turn that
+    mentions every one and, when the question has other key terms, one of them ("operating loss"):
+    9,000 connections is no price."""
+    # the names may be spread over a turn (its parts are passages of their own): "… Foxconn … built on
+    # NVIDIA Omniverse …" then "In its Mexico facility alone, Foxconn expects … a reduction of over 30%"
+    turns: dict[tuple[str, int], str] = {}
     for hit in hits:
+        key = (hit.chunk.source, hit.chunk.turn)
+        turns[key] = f"{turns.get(key, '')}\n{hit.chunk.text}"
+    for hit in hits:
+        if not all(t.found_in(turns[(hit.chunk.source, hit.chunk.turn)]) for t in terms):
+            continue
         sentences = split_sentences(hit.chunk.text)
         for i, sentence in enumerate(sentences):
             context = "".join(sentences[max(0, i - 1) : i + 1])  # "…是Meta AI。它的月活跃用户超过10亿。"
             if (
-                all(t.found_in(context) for t in terms)
+                (not terms or any(t.found_in(context) for t in terms))
                 and (not others or any(t.found_in(context) for t in others))
                 and (
                     any(q.kind == "currency" for q in claims(sentence))
