@@ -568,3 +568,13 @@ def test_too_early_to_guide_declines_the_figure() -> None:
         ),
     ]
     assert _reason_anywhere(request, hits).startswith("the call declines to give it")
+
+
+def test_cannot_really_give_and_do_not_typically_provide_decline_the_figure() -> None:
+    eps = Term("EPS", ("eps", "每股收益"))
+    request = SearchRequest("What EPS does Acme expect?", terms=(eps,), wants_number=True)
+    refusals = ("We can't really give any EPS guidance today.", "We don't typically provide EPS guidance.")
+    for refusal in refusals:
+        assert _reason_anywhere(request, [_hit(refusal)]).startswith("the call declines to give it")
+    anywhere = replace(CORPUS, mentions=lambda term: True)
+    assert why_unanswerable(request, [_hit("We can grow EPS by 10%.")], anywhere, SETTINGS) is None

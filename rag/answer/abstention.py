@@ -215,7 +215,9 @@ _BOILERPLATE = re.compile(
 # going to break out what the revenue was", "we do not disclose build rates", "we're not at the stage of
 # providing an outlook on pricing", "我们不提供全年指引"
 _DECLINES = re.compile(
-    r"\b(?:we|I)\s*(?:'re|are|'m|am|do|did|have|will|would|'ll)?\s*(?:not|n't|no longer)\s+"
+    r"\b(?:we|I)\s*(?:'re|are|'m|am|do|did|have|will|would|'ll|can|could|ca)?\s*(?:not|n't|no longer)\s+"
+    # "we can't really give", "we don't typically provide"
+    r"(?:(?:really|necessarily|specifically|typically|usually|generally|actually|normally)\s+)?"
     r"(?:going to\s+|able to\s+|currently\s+|yet\s+|ready to\s+|in a position to\s+|intend to\s+|"
     r"plan to\s+|be\s+|"
     r"at (?:the|this) (?:stage|point) (?:of|where we(?:'re| are))\s+)?"
