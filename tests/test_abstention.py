@@ -578,3 +578,20 @@ def test_cannot_really_give_and_do_not_typically_provide_decline_the_figure() ->
         assert _reason_anywhere(request, [_hit(refusal)]).startswith("the call declines to give it")
     anywhere = replace(CORPUS, mentions=lambda term: True)
     assert why_unanswerable(request, [_hit("We can grow EPS by 10%.")], anywhere, SETTINGS) is None
+
+
+def test_a_company_the_question_is_about_that_no_passage_names_abstains() -> None:
+    depot = Term("Home Depot", ("Home Depot",), specific=True)
+    sales = Term("sales", ("sales",))
+    anywhere = replace(CORPUS, mentions=lambda term: True)
+    hits = [_hit("Our organic sales grew 4.5% in the quarter.")]
+    for question in ("What was Home Depot's sales growth?", "What sales growth did Home Depot report?"):
+        request = SearchRequest(question, terms=(sales, depot), wants_number=True)
+        abstention = why_unanswerable(request, hits, anywhere, SETTINGS)
+        assert abstention is not None
+        assert abstention.reason_en == "no passage in the searched calls mentions “Home Depot”"
+    # not its subject, or a company of the corpus named: the passages may still answer
+    aside = SearchRequest("What did Acme say about sales at Home Depot?", terms=(sales, depot))
+    assert why_unanswerable(aside, hits, anywhere, SETTINGS) is None
+    named = replace(aside, question="What did Home Depot's buyers say of Acme?", companies=("Acme",))
+    assert why_unanswerable(named, hits, anywhere, SETTINGS) is None

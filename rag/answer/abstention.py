@@ -120,6 +120,16 @@ def why_unanswerable(
             f"no passage{scope} in the searched calls mentions {words}",
             f"所检索的发言{('(' + who + ')') if who else ''}中没有提到 {words}",
         )
+    # a name the question is about ("Home Depot's comparable sales", "did Nike report"), when it names
+    # no company or person of the corpus, is whose figures are asked: passages that never name it are
+    # another company's
+    subjects = [t for t in _names_asked_about(request) if not t.found_in(retrieved)]
+    if subjects:
+        words = ", ".join(f"“{t.text}”" for t in subjects)
+        return Abstention(
+            f"no passage in the searched calls mentions {words}",
+            f"所检索的发言中没有提到 {words}",
+        )
     full_year = bool(_FULL_YEAR.search(request.question))
     declined = _declined(hits, terms, set(request.years), full_year) if wants_number and terms else None
     if declined is not None:
@@ -175,6 +185,26 @@ def why_unanswerable(
             f"没有任何段落给出 {words} 的具体数字",
         )
     return None
+
+
+def _names_asked_about(request: SearchRequest) -> list[Term]:
+    """The names (no glossary word: "EPS") the question makes its subject: "Home Depot's …", "did Nike
+    report …" (none when it names a company or person of the corpus)."""
+    if request.companies or request.speakers:
+        return []
+    names = [
+        t
+        for t in request.terms
+        if t.specific and not t.bridged and len(t.variants) == 1 and not is_glossary_word(t.text)
+    ]
+    return [t for t in names if re.search(_SUBJECT.format(name=re.escape(t.text)), request.question)]
+
+
+_SUBJECT = (
+    r"\b{name}['’]s?(?=\s)"
+    r"|\b(?:did|does|do|has|have|will|would|is|was)\s+{name}\s+(?:report|post|guide|give|expect|say|see"
+    r"|earn|deliver|generate|announce|spend|lose|book|record|forecast|project|plan)"
+)
 
 
 def _on_topic(request: SearchRequest, retrieved: str, settings: AbstentionSettings) -> bool:
