@@ -165,3 +165,12 @@ def test_figures_stated_in_words_are_figures() -> None:
         assert states_in_words(text), text
     assert states_in_words("收入翻倍") and states_in_words("Revenue doubled")
     assert not states_in_words("we saw digital growth across the business")
+    # a multiple: demand "could grow 10 to 15 times by 2030", leverage "three times", "2.5x", "三倍"
+    for text in (
+        "could grow 10 to 15 times by 2030",
+        "our goal continues to be three times",
+        "2.5x",
+        "增长三倍",
+    ):
+        assert states_in_words(text), text
+    assert not states_in_words("at times demand was weak")

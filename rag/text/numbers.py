@@ -140,11 +140,18 @@ def number_supported(q: Quantity, passage_text: str) -> bool:
     return False
 
 
-_MULTIPLE = re.compile(r"翻倍|翻番|翻了一番|翻两番|\b(?:doubled|tripled|quadrupled)\b", re.I)
+_MULTIPLE = re.compile(
+    r"翻倍|翻番|翻了一番|翻两番|\b(?:doubled|tripled|quadrupled)\b"
+    # "10 to 15 times by 2030", "three times" (leverage), "2.5x", "a tenfold increase", "三倍"
+    r"|\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten)(?:\s*(?:to|-)\s*\d+(?:\.\d+)?)?"
+    r"(?:\s+times\b|x\b|[- ]?fold\b)|\b(?:two|three|four|five|ten|hundred)fold\b"
+    r"|[\d一二三四五六七八九十两]\s*倍",
+    re.I,
+)
 
 
 def states_a_multiple(text: str) -> bool:
-    """A change stated in words rather than digits: "翻倍", "doubled"."""
+    """A change stated as a multiple: "翻倍", "doubled", "10 to 15 times", "3x"."""
     return bool(_MULTIPLE.search(text))
 
 
