@@ -355,6 +355,19 @@ def test_a_figure_is_for_the_term_in_its_own_sentence_not_two_sentences_off() ->
     assert years_with_figures([referred], [eps]) == {2021}
 
 
+def test_a_figures_year_comes_from_the_sentence_before_only_when_it_is_a_lead_in() -> None:
+    from rag.query.figures import years_with_figures
+
+    debt = Term("net debt", ("net debt",))
+    text = "We have no maturities until 2026. In the quarter, we reduced net debt by $70 million."
+    chunk = Chunk(text, "CNX", "2021Q1", "Don Rush", "CFO", "CNX", 3, "cnx.json", 0, len(text))
+    assert years_with_figures([chunk], [debt]) == {2021}
+    after = replace(chunk, text="Net debt will be $1.2 billion by 2026. Net debt fell $70 million.")
+    assert years_with_figures([after], [debt]) == {2026, 2021}
+    lead = replace(chunk, text="For 2022, we expect the following. Net debt of $1.1 billion.")
+    assert years_with_figures([lead], [debt]) == {2022}
+
+
 def test_an_answer_that_names_no_year_is_about_the_year_its_question_asked() -> None:
     from rag.query.figures import years_with_figures
 

@@ -48,8 +48,13 @@ def years_with_figures(
         question = asked[n] if n < len(asked) else ""
         sentences = split_sentences(chunk.text)
         for i, sentence in enumerate(sentences):
-            context = "".join(sentences[max(0, i - 1) : i + 1])
-            if question and not years_named(context) and years_named(question):
+            # the sentence before speaks for this one only when it states no figure of its own ("For
+            # 2022, we expect the following.", not "Net debt will be $1.2 billion by 2026.") and this one
+            # does not name its own period ("In the quarter, we reduced net debt by $70 million.")
+            before = sentences[i - 1] if i else ""
+            own = bool(years_named(sentence) or _THIS_QUARTER.search(sentence))
+            context = sentence if own or claims(before) else before + sentence
+            if question and not own and not years_named(context) and years_named(question):
                 context = f"{question}\n{context}"
             if not _about_terms(sentences, i, terms):
                 continue
