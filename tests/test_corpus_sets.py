@@ -34,11 +34,13 @@ CORPUS_SETS = {
     checker.REAL_CALLS_8_SET: "real_calls_8",
     checker.REAL_CALLS_9_SET: "real_calls_9",
     checker.REAL_CALLS_10_SET: "real_calls_10",
+    checker.REAL_CALLS_11_SET: "real_calls_11",
     checker.SAMPLES_SEEDS_2_SET: "samples_seeds_2",
     checker.SAMPLES_SEEDS_3_SET: "samples_seeds_3",
     checker.SAMPLES_SEEDS_4_SET: "samples_seeds_4",
     checker.SAMPLES_SEEDS_5_SET: "samples_seeds_5",
     checker.SAMPLES_SEEDS_6_SET: "samples_seeds_6",
+    checker.SAMPLES_SEEDS_7_SET: "samples_seeds_7",
 }
 
 

@@ -65,11 +65,13 @@ REAL_CALLS_7_FILE = EVAL_DIR / "real_calls_7.jsonl"
 REAL_CALLS_8_FILE = EVAL_DIR / "real_calls_8.jsonl"
 REAL_CALLS_9_FILE = EVAL_DIR / "real_calls_9.jsonl"
 REAL_CALLS_10_FILE = EVAL_DIR / "real_calls_10.jsonl"
+REAL_CALLS_11_FILE = EVAL_DIR / "real_calls_11.jsonl"
 SAMPLES_SEEDS_2_FILE = EVAL_DIR / "samples_seeds_2.jsonl"
 SAMPLES_SEEDS_3_FILE = EVAL_DIR / "samples_seeds_3.jsonl"
 SAMPLES_SEEDS_4_FILE = EVAL_DIR / "samples_seeds_4.jsonl"
 SAMPLES_SEEDS_5_FILE = EVAL_DIR / "samples_seeds_5.jsonl"
 SAMPLES_SEEDS_6_FILE = EVAL_DIR / "samples_seeds_6.jsonl"
+SAMPLES_SEEDS_7_FILE = EVAL_DIR / "samples_seeds_7.jsonl"
 DIALOGUES_FILE = EVAL_DIR / "dialogues.jsonl"
 CORPORA_DIR = EVAL_DIR / "corpora"
 QUARTERS = tuple(sorted(set(SOURCE_QUARTERS.values())))
@@ -368,6 +370,28 @@ SAMPLES_SEEDS_6_SET = CorpusQuestionSet(
     CORPORA_DIR / "samples_seeds.json",
     CorpusMinimums(total=22, unanswerable_share=0.15, languages=(("en", 8), ("zh", 8)), calls_asked=8),
 )
+# The fresh blind sets of round six of issue 15, written from the transcripts alone before the system
+# answered them: real_calls_11 over the calls earlier sets asked least about (with cross-quarter questions on
+# Nabors and Edwards), samples_seeds_7 over the samples and seeds.
+REAL_CALLS_11_SET = CorpusQuestionSet(
+    REAL_CALLS_11_FILE,
+    "x",
+    CORPORA_DIR / "real100.json",
+    CorpusMinimums(
+        total=75,
+        unanswerable_share=0.2,
+        languages=(("en", 56), ("zh", 18)),
+        calls_asked=15,
+        cross_quarter=2,
+        who_asked=20,
+    ),
+)
+SAMPLES_SEEDS_7_SET = CorpusQuestionSet(
+    SAMPLES_SEEDS_7_FILE,
+    "y",
+    CORPORA_DIR / "samples_seeds.json",
+    CorpusMinimums(total=22, unanswerable_share=0.15, languages=(("en", 8), ("zh", 8)), calls_asked=8),
+)
 CORPUS_SETS = (
     REAL_CALLS_SET,
     SAMPLES_SEEDS_SET,
@@ -380,11 +404,13 @@ CORPUS_SETS = (
     REAL_CALLS_8_SET,
     REAL_CALLS_9_SET,
     REAL_CALLS_10_SET,
+    REAL_CALLS_11_SET,
     SAMPLES_SEEDS_2_SET,
     SAMPLES_SEEDS_3_SET,
     SAMPLES_SEEDS_4_SET,
     SAMPLES_SEEDS_5_SET,
     SAMPLES_SEEDS_6_SET,
+    SAMPLES_SEEDS_7_SET,
 )
 
 
