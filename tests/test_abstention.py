@@ -595,3 +595,16 @@ def test_a_company_the_question_is_about_that_no_passage_names_abstains() -> Non
     assert why_unanswerable(aside, hits, anywhere, SETTINGS) is None
     named = replace(aside, question="What did Home Depot's buyers say of Acme?", companies=("Acme",))
     assert why_unanswerable(named, hits, anywhere, SETTINGS) is None
+
+
+def test_a_price_asked_is_stated_beside_what_was_bought() -> None:
+    shell = Term("Shell", ("Shell",), specific=True)
+    assets = Term("Appalachian", ("Appalachian",), specific=True)
+    request = SearchRequest(
+        "How much did Acme pay for Shell's Appalachian assets?", terms=(shell, assets), wants_number=True
+    )
+    apart = _hit("We bought Shell’s upstream unit. It closed in June. Appalachian capex is $500 million.")
+    anywhere = replace(CORPUS, mentions=lambda term: True)
+    assert _reason_anywhere(request, [apart]) == "no passage gives a figure for “Shell”, “Appalachian”"
+    beside = _hit("We paid $541 million for Shell's Appalachian assets.")
+    assert why_unanswerable(request, [beside], anywhere, SETTINGS) is None

@@ -459,3 +459,44 @@ def test_a_surname_after_the_question_word_is_still_the_person() -> None:
     words = Vocabulary(people, ["Skechers"], speakers=["John Vandemore"], quarters=["2021Q2"])
     question = "Did Vandemore see any change in the promotional environment in China?"
     assert understand(question, words).speakers == ("John Vandemore",)
+
+
+def test_one_spelling_per_call_of_one_person_still_answers_to_the_surname() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    # Nabors' two calls label its CEO "Tony Petrello" and "Anthony G. Petrello"; two Marks are two people
+    people = SpeakerDirectory(
+        people=[
+            Person("Tony Petrello", "CEO", "Nabors", "Nabors", ("Tony Petrello",)),
+            Person("Anthony G. Petrello", "CEO", "Nabors", "Nabors", ("Anthony G. Petrello",)),
+            Person("Mark Roe", "CEO", "Acme", "Acme", ("Mark Roe",)),
+            Person("Mark Lee", "CFO", "Nabors", "Nabors", ("Mark Lee",)),
+        ]
+    )
+    assert people.get("Petrello") == people.people[0] and people.get("Mark") is None
+    words = Vocabulary(people, ["Nabors", "Acme"], speakers=people.names, quarters=["2021Q1"])
+    request = understand("What did Petrello say about rig pricing?", words)
+    assert set(request.speakers) == {"Tony Petrello", "Anthony G. Petrello"}
+
+
+def test_a_surname_of_another_companys_executive_is_a_word_of_the_question() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    people = SpeakerDirectory(
+        people=[
+            Person("Joe Lower", "CFO", "AutoNation", "AutoNation", ("Joe Lower",)),
+            Person("William Restrepo", "CFO", "Nabors", "Nabors", ("William Restrepo",)),
+        ]
+    )
+    words = Vocabulary(people, ["Nabors", "AutoNation"], speakers=people.names, quarters=["2021Q1"])
+    request = understand("How did Nabors' Lower 48 daily rig margin change?", words)
+    assert request.speakers == () and request.companies == ("Nabors",)
+    assert understand("What did Lower say about used cars?", words).speakers == ("Joe Lower",)
+    assert understand("What did AutoNation's Lower say?", words).speakers == ("Joe Lower",)
+
+
+def test_how_many_in_chinese_asks_a_count() -> None:
+    from rag.query.figures import asks_a_count
+
+    assert asks_a_count("2021 年第二季度有多少患者接受了 SAPIEN 瓣膜治疗?")
+    assert not asks_a_count("公司第二季度有多少收入?")

@@ -342,8 +342,10 @@ def _figure_with_terms(hits: list[Hit], terms: list[Term], others: list[Term], m
         sentences = split_sentences(hit.chunk.text)
         for i, sentence in enumerate(sentences):
             context = "".join(sentences[max(0, i - 1) : i + 1])  # "…是Meta AI。它的月活跃用户超过10亿。"
+            # a price is stated beside what was bought: "paid $X for Shell's Appalachian assets"
+            near = all if money else any
             if (
-                (not terms or any(t.found_in(context) for t in terms))
+                (not terms or near(t.found_in(context) for t in terms))
                 and (not others or any(t.found_in(context) for t in others))
                 and (
                     any(q.kind == "currency" for q in claims(sentence))

@@ -13,7 +13,9 @@ from rag.text.sentences import split_sentences
 from rag.text.terms import Term
 
 # a question after a count ("How many members …", "多少个门店"): a bare number is then its figure
-_ASKS_A_COUNT = re.compile(r"\bhow many\b|多少(?:个|家|名|位|人|万|亿)|几(?:个|家|名|位)", re.I)
+_ASKS_A_COUNT = re.compile(
+    r"\bhow many\b|多少(?:个|家|名|位|人|万|亿)|几(?:个|家|名|位)|有多少(?!钱|资金|美元|收入|营收|利润)", re.I
+)
 
 
 def asks_a_count(question: str) -> bool:

@@ -276,6 +276,8 @@ class Vocabulary:
         people: list[Person] = []
         for match in found:
             kind, value = match.value
+            if kind == PERSON and _surname_of_another_company(mentions, match):
+                continue
             if kind == PERSON:
                 matches = [cast(Person, value)]
             elif kind == ROLE and _ROLE_AS_TOPIC.search(mentions.text, 0, match.start):
@@ -930,6 +932,23 @@ def companies_by_sound(name: str, vocabulary: Vocabulary) -> dict[str, list[str]
         name, [(c, (re.split(r"[\s\-]", c.removeprefix("The "))[0],)) for c in vocabulary.companies]
     )
     return {name: [found]} if found is not None else {}
+
+
+def _surname_of_another_company(mentions: Mentions, match: AliasMatch[Any]) -> bool:
+    """Whether a one-word name comes right after another company's name, as a word of that company's
+    ("Nabors' Lower 48 rig margin" is no Joe Lower of AutoNation; "AutoNation's Lower" is him)."""
+    person = cast(Person, match.value[1])
+    if " " in match.alias.strip() or not person.company:
+        return False
+    return any(
+        c.end <= match.start
+        and _POSSESSIVE_GAP.fullmatch(mentions.text[c.end : match.start])
+        and c.value[1] != person.company
+        for c in mentions.of(COMPANY)
+    )
+
+
+_POSSESSIVE_GAP = re.compile(r"(?:['’]s?)?\s+")
 
 
 def people_by_sound(name: str, people: Sequence[Person], speakers: Sequence[str]) -> list[Person]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from rag.errors import UnknownSpeaker
 from rag.text.names import name_key, name_listing
-from rag.transcripts.aliases import derived_aliases
+from rag.transcripts.aliases import derived_aliases, same_person_name
 
 
 @dataclass(frozen=True)
@@ -90,8 +90,18 @@ class SpeakerDirectory:
             self._derived.get(name_key(alias), set()).discard(index)
 
     def _derived_person(self, key: str) -> int | None:
-        holders = self._derived.get(key)
-        return next(iter(holders)) if holders is not None and len(holders) == 1 else None
+        """The one person a generated alias names: a single holder, or several that are one person
+        spelt otherwise on other calls ("Petrello": Tony Petrello and Anthony G. Petrello of Nabors),
+        the first of them then; None when it could name two people."""
+        holders = sorted(self._derived.get(key, ()))
+        if not holders:
+            return None
+        first = self.people[holders[0]]
+        same = all(
+            same_person_name(self.people[i].name, first.name) and _same_employer(self.people[i], first)
+            for i in holders[1:]
+        )
+        return holders[0] if same else None
 
     @classmethod
     def load(cls, path: Path) -> SpeakerDirectory:
