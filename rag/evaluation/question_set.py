@@ -66,6 +66,7 @@ REAL_CALLS_8_FILE = EVAL_DIR / "real_calls_8.jsonl"
 REAL_CALLS_9_FILE = EVAL_DIR / "real_calls_9.jsonl"
 REAL_CALLS_10_FILE = EVAL_DIR / "real_calls_10.jsonl"
 REAL_CALLS_11_FILE = EVAL_DIR / "real_calls_11.jsonl"
+REAL_CALLS_12_FILE = EVAL_DIR / "real_calls_12.jsonl"
 SAMPLES_SEEDS_2_FILE = EVAL_DIR / "samples_seeds_2.jsonl"
 SAMPLES_SEEDS_3_FILE = EVAL_DIR / "samples_seeds_3.jsonl"
 SAMPLES_SEEDS_4_FILE = EVAL_DIR / "samples_seeds_4.jsonl"
@@ -386,6 +387,21 @@ REAL_CALLS_11_SET = CorpusQuestionSet(
         who_asked=20,
     ),
 )
+# A further fresh blind set for round six of issue 15, written from the transcripts alone before the
+# system answered it: the 15 calls earlier sets asked least about, with cross-quarter questions on Beazer.
+REAL_CALLS_12_SET = CorpusQuestionSet(
+    REAL_CALLS_12_FILE,
+    "a",
+    CORPORA_DIR / "real100.json",
+    CorpusMinimums(
+        total=90,
+        unanswerable_share=0.2,
+        languages=(("en", 68), ("zh", 22)),
+        calls_asked=15,
+        cross_quarter=2,
+        who_asked=28,
+    ),
+)
 SAMPLES_SEEDS_7_SET = CorpusQuestionSet(
     SAMPLES_SEEDS_7_FILE,
     "y",
@@ -405,6 +421,7 @@ CORPUS_SETS = (
     REAL_CALLS_9_SET,
     REAL_CALLS_10_SET,
     REAL_CALLS_11_SET,
+    REAL_CALLS_12_SET,
     SAMPLES_SEEDS_2_SET,
     SAMPLES_SEEDS_3_SET,
     SAMPLES_SEEDS_4_SET,
