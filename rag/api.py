@@ -85,6 +85,7 @@ class _Loaded:
             quarters=store.quarters,
             mentions=mentions.term,  # from the lexical index: no scan of every passage per question
             question_answered=store.question_answered,
+            calls_of=store.quarters_of,
         )
 
 

@@ -608,3 +608,46 @@ def test_a_price_asked_is_stated_beside_what_was_bought() -> None:
     assert _reason_anywhere(request, [apart]) == "no passage gives a figure for “Shell”, “Appalachian”"
     beside = _hit("We paid $541 million for Shell's Appalachian assets.")
     assert why_unanswerable(request, [beside], anywhere, SETTINGS) is None
+
+
+def test_a_periods_results_after_the_companys_last_call_are_refused_but_its_guidance_is_not() -> None:
+    # Acme's calls end at 2024Q3 (its Q4 call is another company's): Q4 2024 and full-year 2024 results
+    # came after them
+    facts = replace(CORPUS, calls_of=lambda company: ["2024Q2", "2024Q3"] if company == "Acme" else [])
+    hits = [_hit("Revenue grew 5% to $1.2 billion.", quarter="2024Q3")]
+
+    def asked(question: str, quarters: tuple[str, ...] = ()) -> str | None:
+        request = SearchRequest(
+            question,
+            terms=(REVENUE,),
+            wants_number=True,
+            companies=("Acme",),
+            quarters_named=quarters,
+            years=frozenset({2024}),
+        )
+        found = why_unanswerable(request, hits, facts, SETTINGS)
+        return found.reason_en if found else None
+
+    reason = asked("What revenue did Acme report for Q4 2024?", ("2024Q4",))
+    assert reason is not None and reason.startswith("2024Q4 had not ended by Acme's last call")
+    assert "(2024Q3)" in reason
+    assert asked("What was Acme's 2024 revenue?") is not None
+    assert asked("Acme 2024 年第四季度的营收是多少?", ("2024Q4",)) is not None
+    # what was expected of the period, a part of it, or a period the calls cover, is for the passages
+    assert asked("What revenue does Acme expect for Q4 2024?", ("2024Q4",)) is None
+    assert asked("Acme 预计 2024 年第四季度营收是多少?", ("2024Q4",)) is None
+    assert asked("What was Acme's revenue so far in 2024?") is None
+    assert asked("What was Acme's revenue in the first half of 2024?") is None
+    assert asked("What revenue did Acme report for Q3 2024?", ("2024Q3",)) is None
+    # a quarter the wording names but the reader could not date is no full year
+    assert asked("What was Acme's revenue in the third quarter, 2024?") is None
+
+
+def test_months_and_comparison_words_are_periods_not_key_terms() -> None:
+    from rag.text.terms import key_terms
+
+    # the quarter ended June 2020 is "the fiscal third quarter" on the call; 同比 is "up 5% from last year"
+    assert "June" not in [
+        t.text for t in key_terms("How did the cancellation rate move in June 2020?", set())
+    ]
+    assert "同比" not in [t.text for t in key_terms("三季度毛利同比增加了多少?", set())]

@@ -46,6 +46,8 @@ class CorpusFacts:
     mentions: Callable[[Term], bool]  # whether any passage of the corpus mentions the term
     # the analyst question an answer passage (by row) replies to: its period is the answer's
     question_answered: Callable[[int], str] = lambda row: ""
+    # the quarters of each company's calls ("Teradata": ["2021Q3"])
+    calls_of: Callable[[str], list[str]] = lambda company: []
 
 
 def why_unanswerable(
@@ -75,6 +77,15 @@ def why_unanswerable(
         return Abstention(
             f"the transcripts have no {missing} call (calls: {calls})",
             f"记录中没有 {missing} 的电话会(已有:{calls})",
+        )
+    unreported = _results_after_last_call(request, corpus) if wants_number else None
+    if unreported is not None:
+        period, company, last = unreported
+        return Abstention(
+            f"{period} had not ended by {company}'s last call in the transcripts ({last}): its results "
+            "were reported after it; ask for the guidance instead",
+            f"{company} 在记录中最近的一场电话会是 {last},{period} 的实际结果在那之后才公布;"
+            "可以改问当时给出的指引",
         )
     if not hits:
         who = " and ".join(request.speakers) or "anyone"
@@ -185,6 +196,49 @@ def why_unanswerable(
             f"没有任何段落给出 {words} 的具体数字",
         )
     return None
+
+
+def _results_after_last_call(request: SearchRequest, corpus: CorpusFacts) -> tuple[str, str, str] | None:
+    """(period, company, last call) when the question asks what a period's figure was, not what was
+    expected of it, and the period ended after the last call of the company asked about: Teradata's Q4
+    2021 revenue is not on its Q3 2021 call, only its guidance is. None otherwise."""
+    question = request.question
+    if not request.companies or _ASKS_AHEAD.search(question) or _PART_OF_PERIOD.search(question):
+        return None
+    ends = {q: q for q in request.quarters_named}
+    if not ends and request.years and not _QUARTER_WORD.search(question):
+        half = _FIRST_HALF.search(question)
+        ends = {(f"H1 {y}" if half else str(y)): f"{y}Q{2 if half else 4}" for y in request.years}
+    if not ends:
+        return None
+    period, end = max(ends.items(), key=lambda item: item[1])
+    for company in request.companies:
+        calls = corpus.calls_of(company)
+        if not calls or max(calls) >= end:
+            return None
+    company = request.companies[0]
+    return period, company, max(corpus.calls_of(company))
+
+
+# what a question asks to have been expected, not reported: "What does X expect …", "guidance", "预计"
+_ASKS_AHEAD = re.compile(
+    r"\b(?:expect|anticipat|guid|forecast|outlook|target|project|plan|aim|goal|hope|intend|estimat|budget"
+    r"|request|seek)\w*|\b(?:will|would|could|should|might|going to|give|gave|given|provide[ds]?)\b"
+    r"|预计|预期|指引|展望|目标|计划|打算|希望|将|预算|申请|给出|要|会(?:是|有|在|达到|增长|下降|超过|保持)",
+    re.I,
+)
+# part of a period, reported before it ends: "so far in 2021", "year to date", "through September"; a
+# span of years ("2022至2024") is a plan's
+_PART_OF_PERIOD = re.compile(
+    r"\bso far\b|\byear[- ]to[- ]date\b|\bYTD\b|\bthrough\b|\b(?:nine|six|three)[- ]months?\b"
+    r"|\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
+    r"|截至|迄今|到目前|前三季度|前两个季度|前[一二三四五六七八九十\d]+个月|[一二三四五六七八九十]月"
+    r"|20\d\d\s*年?\s*(?:到|至|-|–|to)\s*20\d\d",
+    re.I,
+)
+# a quarter the question's wording names that the period reader did not date: not a year's figure
+_QUARTER_WORD = re.compile(r"\bQ[1-4]\b|\bquarter|季度", re.I)
+_FIRST_HALF = re.compile(r"\bfirst half\b|\bH1\b|上半年", re.I)
 
 
 def _names_asked_about(request: SearchRequest) -> list[Term]:

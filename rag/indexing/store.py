@@ -71,6 +71,7 @@ class IndexStore:
     dense_backend: DenseSearch | None = None
 
     def __post_init__(self) -> None:
+        self._quarters_of: dict[str, list[str]] | None = None
         if isinstance(self.chunks, ChunkTable):
             table = self.chunks
             self.rows_by = {key: RowLookup(table, key) for key in LOOKUP_COLUMNS}
@@ -151,6 +152,15 @@ class IndexStore:
     def speakers(self) -> list[str]:
         """Named people who speak in the corpus (role labels such as "Analyst" left out)."""
         return self._speakers
+
+    def quarters_of(self, company: str) -> list[str]:
+        """The quarters of a company's calls (read from the manifest once)."""
+        if self._quarters_of is None:
+            found: dict[str, set[str]] = {}
+            for call in self.calls:
+                found.setdefault(call.company, set()).add(call.quarter)
+            self._quarters_of = {name: sorted(quarters) for name, quarters in found.items()}
+        return self._quarters_of.get(company, [])
 
     @property
     def calls(self) -> list[CallInfo]:

@@ -19,9 +19,10 @@ _ORDINAL = r"first|second|third|fourth|1st|2nd|3rd|4th"
 _QUARTER_PATTERNS = [
     # 2024Q4, 2024 Q4, 2024-Q4
     re.compile(r"(?<![A-Za-z\d])(?P<y>20\d\d)\s*[- ]?\s*Q(?P<q>[1-4])(?!\d)", re.I),
-    # Q4 2024, Q4'24, Q3 FY25, Q3 fiscal 2025
+    # Q4 2024, Q4'24, Q3 FY25, Q3 fiscal 2025, Q3 of fiscal 2025
     re.compile(
-        r"(?<![A-Za-z\d])Q(?P<q>[1-4])\s*(?P<fy>FY|fiscal(?:\s+year)?)?\s*'?\s*(?P<y>(?:20)?\d\d)(?!\d)", re.I
+        r"(?<![A-Za-z\d])Q(?P<q>[1-4])\s*(?:of\s+(?=FY|fiscal|20\d\d))?(?P<fy>FY|fiscal(?:\s+year)?)?\s*'?\s*(?P<y>(?:20)?\d\d)(?!\d)",
+        re.I,
     ),
     # 4Q24, 4Q 2024
     re.compile(r"(?<![\dA-Za-z])(?P<q>[1-4])\s*Q\s*'?(?P<y>(?:20)?\d\d)(?!\d)", re.I),

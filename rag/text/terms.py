@@ -15,7 +15,8 @@ from rag.text.language import CJK_RUN
 from rag.text.segmenter import segmenter
 
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+\-'&]*[A-Za-z0-9+]|[A-Za-z]")  # "M&A", "G&A" are words
-# filler words of questions, never topic terms
+# filler words of questions, never topic terms (同比 "year over year" and 环比 compare periods; an
+# English call words it "up 5% from last year")
 _CJK_STOP = frozenset(
     """
     什么 多少 如何 怎么 怎样 哪些 哪个 为什么 是否 有没有 关于 对于 谈到 提到 说了 说过
@@ -23,6 +24,7 @@ _CJK_STOP = frozenset(
     年度 公司 他们 我们 这个 那个 今年 明年 去年 情况 方面 一下 可以 还是 以及 哪位 谁
     的 了 吗 呢 和 与 在 是 有 对 中 上 下 提及 说 问 谈 讲 介绍 解释 评论 观点
     看法 变化 发生 指出 预期 期间 时候 之间 评价 态度 立场 内容 原因 理由 方式 计划
+    同比 环比 实际
     """.split()  # noqa: SIM905 (one word list reads better than 90 quoted strings)
 )
 
@@ -46,6 +48,23 @@ class Term:
 
 
 _CALL_PARTS = {"q&a"}  # a part of the call ("according to the Q&A"), not a topic
+# a month is a period, like a quarter: "the quarter ended June 2020" is said "the fiscal third quarter"
+_MONTHS = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+)
 
 
 def _singular(phrase: str) -> tuple[str, ...]:
@@ -85,7 +104,7 @@ def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
             continue
         word = m.group(0).removesuffix("'s").removesuffix("'")
         key = word.lower()
-        if key in ignore or key in common_english() or key in _CALL_PARTS or len(key) < 2:
+        if key in ignore or key in common_english() or key in _CALL_PARTS or key in _MONTHS or len(key) < 2:
             continue
         singular = key[:-1] if key.endswith("s") and key[:-1] in glossary() else key
         if singular in glossary():
