@@ -67,6 +67,8 @@ def directory():
         "2024Q4",
         "fourth quarter of 2024",
         "Q4 FY2024",
+        "Q4 of fiscal 2024",
+        "Q4 of 2024",
     ],
 )
 def test_quarter_forms_normalise(text):
@@ -500,3 +502,63 @@ def test_how_many_in_chinese_asks_a_count() -> None:
 
     assert asks_a_count("2021 年第二季度有多少患者接受了 SAPIEN 瓣膜治疗?")
     assert not asks_a_count("公司第二季度有多少收入?")
+
+
+def test_a_name_several_people_answer_to_is_each_of_them_or_the_one_at_the_company_asked() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    people = SpeakerDirectory(
+        people=[
+            Person("David P. Williams", "CFO", "Chemed", "Chemed", ("David P. Williams",)),
+            Person("David Lyle Williams", "CFO", "Forum", "Forum", ("David Lyle Williams",)),
+            Person("Jeff Martin", "Analyst", "ROTH", None, ("Jeff Martin",)),
+            Person("Jeffrey W. Martin", "CEO", "Sempra", "Sempra", ("Jeffrey W. Martin", "Jeff Martin")),
+        ]
+    )
+    words = Vocabulary(people, ["Chemed", "Forum", "Sempra"], speakers=people.names, quarters=["2021Q1"])
+    both = understand("What did Dave Williams say about organic growth?", words)
+    assert set(both.speakers) == {"David P. Williams", "David Lyle Williams"}
+    assert both.unknown_people == ()
+    assert understand("What did Dave Williams say about Chemed's growth?", words).speakers == (
+        "David P. Williams",
+    )
+    assert understand("What did Jeff Martin say Sempra's equity layer was?", words).speakers == (
+        "Jeffrey W. Martin",
+    )
+    assert "Jeff Martin" in understand("What did Jeff Martin ask about solar?", words).speakers
+
+
+def test_a_surname_before_a_capitalised_word_is_part_of_a_name_unless_the_question_is_title_case() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    people = SpeakerDirectory(
+        people=[
+            Person("Bill Golden", "Analyst", "Acme Research", None, ("Bill Golden",)),
+            Person("Robert J. Sprowls", "CEO", "American States Water", "American States Water", ()),
+        ]
+    )
+    words = Vocabulary(people, ["American States Water"], speakers=people.names, quarters=["2020Q3"])
+    assert understand("How much does Golden State Water want to recover?", words).speakers == ()
+    assert understand("What did Golden ask about rates?", words).speakers == ("Bill Golden",)
+    assert understand("What Did Golden Ask About Rates?", words).speakers == ("Bill Golden",)
+
+
+def test_chinese_and_english_role_words_hold_without_a_speakers_file() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    # no role words in the directory: they are the language's (rag.transcripts.participants.ROLE_WORDS)
+    people = SpeakerDirectory(
+        people=[
+            Person("Adam Richins", "COO", "IDACORP", "IDACORP", ("Adam Richins",)),
+            Person("Lisa Grow", "CEO", "IDACORP", "IDACORP", ("Lisa Grow",)),
+            Person("Bob Roe", "CEO", "Carlisle", "Carlisle", ("Bob Roe",)),
+        ]
+    )
+    words = Vocabulary(people, ["IDACORP", "Carlisle"], speakers=people.names, quarters=["2021Q3"])
+    assert understand("What did the COO of IDACORP say about load growth?", words).speakers == (
+        "Adam Richins",
+    )
+    assert understand("IDACORP 的首席执行官怎么看负荷增长?", words).speakers == ("Lisa Grow",)
+    # a company named in brackets before the role is the role's company; nobody holds it there
+    request = understand("卡莱尔(Carlisle)首席运营官在电话会上说了什么?", words)
+    assert request.unknown_people == ("Carlisle's COO",)

@@ -33,6 +33,7 @@ from rag.text.segmenter import segmenter
 from rag.text.terms import Term, key_terms
 from rag.text.transliteration import sound_distance
 from rag.transcripts.aliases import name_tokens, nicknames_of, same_given_name
+from rag.transcripts.participants import ROLE_WORDS
 from rag.transcripts.speakers import Person, SpeakerDirectory
 
 WHO_ASKED = re.compile(
@@ -63,6 +64,9 @@ _AFTER_DOTTED_NAME = re.compile(
     r"|关于|说|讲|问|称|的|在|对|是|将|会|和|与|及|给|把|就|于)"
 )
 _CORPUS_WORD_PASSAGES = 2  # a one-word unknown "speaker" used in this many passages is read as a topic
+# A name up to this many people answer to filters to all of them ("Dave Williams": two David Williamses);
+# a more common one ("Smith") is too weak a filter to answer with
+_AMBIGUOUS_PEOPLE = 3
 _SINCE = re.compile(
     r"\bsince\s+(?:the\s+(?:end|start|beginning)\s+of\s+)?(?:[A-Z][a-z]+\.?\s+)?(?:\d{1,2},?\s+)?(?:20\d\d|Q[1-4]\s*20\d\d)"
     r"|自?\s*20\d\d\s*年[^，。,?？]{0,8}?以来",
@@ -90,7 +94,8 @@ _ON_A_CALL = re.compile(
 _MENTIONS_A_CALL = re.compile(r"\bcalls?\b|\bconference\b|电话会|业绩会|财报会", re.I)
 _ASKING = re.compile(r"\bask(?:s|ed|ing)?\b|\bquestion(?:s|ed)?\b|问|提问", re.I)
 # "Meta's CFO", "Meta CFO", "苹果的首席财务官" / "the CFO of Apple", "the CEO at NVIDIA"
-_COMPANY_BEFORE_ROLE = re.compile(r"\s*(?:['’]s?|的)?\s*")
+# ("美国州水务(American States Water)的首席运营官": the name in brackets is tied too)
+_COMPANY_BEFORE_ROLE = re.compile(r"\s*[)）]?\s*(?:['’]s?|的)?\s*")
 _COMPANY_AFTER_ROLE = re.compile(r"\s+(?:of|at|from)\s+(?:the\s+)?", re.I)
 _EXECUTIVE_ROLES = ("CEO", "CFO")
 # a role that is what the question is about, not who speaks: "take over as CEO", "the new CFO"
@@ -190,9 +195,17 @@ class Vocabulary:
         self.executives = {p.name for p in directory.people if p.role in _EXECUTIVE_ROLES}
         self.company_names = _company_names(sorted(set(self.companies) | set(self.staffed)))
         pairs: list[tuple[str, tuple[str, object]]] = []
+        # (alias, person) pairs that name one person, or that a speakers list spells out
+        self._named_once = set()
         for alias, person in directory.alias_patterns():
             pairs.append((alias, (PERSON, person)))
-        for role, aliases in directory.role_aliases.items():
+            self._named_once.add((name_key(alias), person.name))
+        # a name several people answer to is each of them, until the question's company picks one
+        for alias, people in directory.ambiguous_patterns(_AMBIGUOUS_PEOPLE):
+            pairs += [(alias, (PERSON, person)) for person in people]
+        role_words = {r: (*words, *directory.role_aliases.get(r, ())) for r, words in ROLE_WORDS.items()}
+        for role, aliases in (directory.role_aliases | role_words).items():
+            aliases = tuple(dict.fromkeys(aliases))
             kind = MANAGEMENT if role == "management" else ANALYST_WORD if role == "Analyst" else ROLE
             pairs += [(alias, (kind, role)) for alias in aliases]
         for firm, aliases in directory.firm_aliases.items():
@@ -274,12 +287,23 @@ class Vocabulary:
         companies_named = mentions.of(COMPANY) if roles_asked else []
         scope = self._role_scope(companies_named, companies) if roles_asked else []
         people: list[Person] = []
+        by_span: dict[tuple[int, int], list[Person]] = {}
+        for m in mentions.aliases:
+            if m.value[0] == PERSON and m.value[1] not in by_span.get((m.start, m.end), []):
+                by_span.setdefault((m.start, m.end), []).append(cast(Person, m.value[1]))
+        # a name several people answer to is each of them, or the ones at the company the question names
+        # ("What did Jeff Martin say Sempra's equity layer was?" is Sempra's CEO, not the ROTH analyst)
+        named_companies = {*companies, *(c.value[1] for c in mentions.of(COMPANY))}
         for match in found:
             kind, value = match.value
             if kind == PERSON and _surname_of_another_company(mentions, match):
                 continue
             if kind == PERSON:
-                matches = [cast(Person, value)]
+                alike = by_span[(match.start, match.end)]
+                # one a list spells the name for ("Mark" is Zuckerberg on Meta's calls) before those it
+                # is only generated for (Mark Shmulik), unless the company named is theirs
+                spelled = [p for p in alike if (name_key(match.alias), p.name) in self._named_once]
+                matches = [p for p in alike if p.company in named_companies] or spelled or alike
             elif kind == ROLE and _ROLE_AS_TOPIC.search(mentions.text, 0, match.start):
                 continue  # "who will take over as WEC's chief executive": the role is the topic
             elif kind == ROLE:
@@ -447,12 +471,33 @@ def _one_name_per_person(text: str, found: list[AliasMatch[Any]]) -> list[AliasM
             and not any(same_given_name(word, part) for part in person.name.replace(".", " ").split()[:-1])
         ):
             dropped.add(id(match))
+    # ... and so is one right before a capitalised word, in a question not written in title case:
+    # "Golden State Water" is a utility, not Bill Golden; "Merrill Lynch" a bank
+    if not _title_case(text):
+        for match in people:
+            after = _CAPITALISED_AFTER.match(text, match.end)
+            if after is None or id(match) in dropped:
+                continue
+            person = cast(Person, match.value[1])
+            if (
+                not any(a <= after.start("word") < b for a, b in taken)
+                and after.group("word") not in person.name
+            ):
+                dropped.add(id(match))
     kept = [m for m in found if id(m) not in dropped]
     return sorted(kept + merged, key=lambda m: (m.start, m.end, m.order))
 
 
 # a capitalised word (not a possessive, not an acronym) and one space, right before a position
 _CAPITALISED_BEFORE = re.compile(r"(?<![\w'’])(?P<word>[A-Z][a-z]{2,})\s$")
+# one space and a capitalised word (not an acronym: "Koch CEO"), right after a position
+_CAPITALISED_AFTER = re.compile(r"\s(?P<word>[A-Z][a-z]{2,})\b")
+
+
+def _title_case(text: str) -> bool:
+    """Whether most words are capitalised ("What Did Golden Say About Rates?")."""
+    words = re.findall(r"\b[A-Za-z]{3,}\b", text)
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) > len(words) / 2
 
 
 def _company_names(known: Sequence[str]) -> dict[str, tuple[str, ...]]:

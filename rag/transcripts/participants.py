@@ -46,6 +46,17 @@ class Participant:
         return role_from_title(self.title)
 
 
+# How questions name the roles role_from_title reads from titles: words of the language, not of a corpus,
+# so they hold with rag/data/speakers.json emptied (a speakers file may add more)
+ROLE_WORDS: dict[str, tuple[str, ...]] = {
+    "CEO": ("CEO", "chief executive", "chief executive officer", "首席执行官", "执行长", "总裁"),
+    "CFO": ("CFO", "chief financial officer", "finance chief", "首席财务官", "财务长", "财务总监"),
+    "COO": ("COO", "chief operating officer", "首席运营官", "运营长"),
+    ANALYST: ("analyst", "analysts", "分析师"),
+    "management": ("management", "executives", "管理层", "高管"),
+}
+
+
 def role_from_title(title: str) -> str:
     """ "President and Chief Executive Officer" → "CEO"; "Analyst" → "Analyst"; other titles as written."""
     t = title.casefold()

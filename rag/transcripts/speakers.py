@@ -218,6 +218,27 @@ class SpeakerDirectory:
                 pairs.append((alias, self.people[index]))
         return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
 
+    def ambiguous_patterns(self, most: int) -> list[tuple[str, list[Person]]]:
+        """(alias, people) for the generated aliases that name two to `most` different people ("Dave
+        Williams": David P. Williams of Chemed and David Lyle Williams), with the one an alias spells
+        out first ("Jeff Martin" the analyst, then Jeffrey W. Martin of Sempra): a question's company
+        picks among them (rag.query.understand)."""
+        found = []
+        for key, alias in self._derived_text.items():
+            spelled = self._by_key.get(key)
+            indexes = [*([spelled] if spelled is not None else []), *sorted(self._derived.get(key, ()))]
+            indexes = list(dict.fromkeys(indexes))
+            if not 1 < len(indexes) <= most:
+                continue
+            first = self.people[indexes[0]]
+            if all(
+                same_person_name(self.people[i].name, first.name) and _same_employer(self.people[i], first)
+                for i in indexes[1:]
+            ):
+                continue  # one person spelt otherwise on another call
+            found.append((alias, [self.people[i] for i in indexes]))
+        return found
+
 
 def merge_people(directory: SpeakerDirectory, people: Iterable[Person]) -> SpeakerDirectory:
     """A new directory: `directory` plus `people` (the speakers parsed calls named), merged by name."""
