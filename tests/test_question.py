@@ -562,3 +562,35 @@ def test_chinese_and_english_role_words_hold_without_a_speakers_file() -> None:
     # a company named in brackets before the role is the role's company; nobody holds it there
     request = understand("卡莱尔(Carlisle)首席运营官在电话会上说了什么?", words)
     assert request.unknown_people == ("Carlisle's COO",)
+
+
+def test_a_role_written_as_a_persons_title_is_that_person() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    people = SpeakerDirectory(
+        people=[
+            Person("D. Christian Koch", "CEO", "Carlisle", "Carlisle", ("D. Christian Koch",)),
+            Person("Bob Roe", "CEO", "Acme", "Acme", ("Bob Roe",)),
+        ]
+    )
+    words = Vocabulary(people, ["Carlisle", "Acme"], speakers=people.names, quarters=["2019Q4"])
+    assert understand("卡莱尔 CEO Koch 预计波音 737 MAX 什么时候恢复?", words).speakers == (
+        "D. Christian Koch",
+    )
+    assert understand("What did Koch, the CEO, say about the MAX?", words).speakers == ("D. Christian Koch",)
+    assert set(understand("What did the CEO say about the MAX?", words).speakers) == {
+        "D. Christian Koch",
+        "Bob Roe",
+    }
+
+
+def test_a_company_the_dictionary_knows_that_a_chinese_question_is_about_has_no_call() -> None:
+    from rag.query.understand import Vocabulary, chinese_subject_companies, understand
+
+    assert chinese_subject_companies("星巴克 2021 年第三季度的同店销售增长是多少?") == ["Starbucks"]
+    assert chinese_subject_companies("耐克的营收是多少?") == ["Nike"]
+    # a company only mentioned is for the passages to speak of
+    assert chinese_subject_companies("谁问了关于谷歌的竞争?") == []
+    words = Vocabulary(NOBODY, ["Coca-Cola"], speakers=[], quarters=["2021Q3"])
+    assert understand("星巴克 2021 年第三季度的同店销售增长是多少?", words).other_companies == ("Starbucks",)
+    assert understand("可口可乐提到了星巴克吗?", words).other_companies == ()

@@ -306,6 +306,8 @@ class Vocabulary:
                 matches = [p for p in alike if p.company in named_companies] or spelled or alike
             elif kind == ROLE and _ROLE_AS_TOPIC.search(mentions.text, 0, match.start):
                 continue  # "who will take over as WEC's chief executive": the role is the topic
+            elif kind == ROLE and _describes_a_person(mentions.text, match, found):
+                continue  # "CEO Koch", "Koch, the CEO": the person named is who speaks
             elif kind == ROLE:
                 tied = _tied_companies(mentions.text, match.start, match.end, companies_named)
                 matches = self._holders((cast(str, value),), tied, scope)
@@ -808,6 +810,9 @@ def understand(
     on_calls = _calls_of_companies_named(mentions, in_corpus)
     companies = filtered or on_calls or _companies_asked_about(vocabulary, in_corpus, speakers)
     other_companies = () if in_corpus or speakers else tuple(c for c in mentioned if c not in in_corpus)
+    if not in_corpus and not speakers and CJK_RUN.search(question):
+        # "星巴克 2021 年…": a company the dictionary knows that has no call here
+        other_companies += tuple(c for c in chinese_subject_companies(question) if c not in other_companies)
     # a named executive's words about another company ("What did Ryan Urness say about Dycom's Verizon
     # business?"): that company is what the passages must speak of, so it stays a key term
     own = set(vocabulary.directory.companies_of(speakers)) if speakers and not asks_who else set()
@@ -877,6 +882,34 @@ def _english_words(word: str) -> tuple[str, ...]:
             if w.lower() not in _GLOSS_STOP:
                 found += [w, w[:-1]] if len(w) > 4 and w.endswith("s") else [w]  # "costs": "cost"
     return tuple(dict.fromkeys(found))
+
+
+def chinese_subject_companies(question: str) -> list[str]:
+    """The English names of companies the dictionary glosses as such ("星巴克": "Starbucks, US coffee
+    shop chain"; "微软": "Microsoft Corporation") that a Chinese question opens with or makes a
+    possessor ("星巴克的…"): whose figures it asks. A company only mentioned is left to the passages."""
+    found = []
+    for m in _CJK_WORD_AT_SUBJECT.finditer(question):
+        text = m.group("w")
+        for end in range(min(len(text), 6), 1, -1):
+            known = english_of(text[:end])
+            if not known:
+                continue
+            # (the longest word the dictionary knows: "百胜餐饮" is the restaurant group, not "百胜")
+            glosses = [g for g in known if _COMPANY_GLOSS.search(g) and "common name" not in g]
+            after = question[m.start("w") + end :].lstrip()
+            if glosses and (m.start() == 0 or after.startswith(("的", "公司"))):
+                found.append(re.split(r"\s*[,(]", glosses[0])[0].strip())
+            break
+    return list(dict.fromkeys(found))
+
+
+# a Chinese run at the question's start or after a space or punctuation
+_CJK_WORD_AT_SUBJECT = re.compile(r"(?:^|(?<=[\s,，。?？、]))(?P<w>[\u4e00-\u9fff]{2,})")
+# what a dictionary gloss of a company says: "Starbucks, US coffee shop chain", "Nike, Inc"
+_COMPANY_GLOSS = re.compile(
+    r"\b(?:company|corporation|Inc|Corp|Ltd|chain|brand|car make|airline|bank|manufacturer|retailer)\b", re.I
+)
 
 
 def companies_in_chinese(names: Sequence[str], vocabulary: Vocabulary) -> dict[str, list[str]]:
@@ -994,6 +1027,23 @@ def _surname_of_another_company(mentions: Mentions, match: AliasMatch[Any]) -> b
 
 
 _POSSESSIVE_GAP = re.compile(r"(?:['’]s?)?\s+")
+
+
+def _describes_a_person(text: str, role: AliasMatch[Any], found: list[AliasMatch[Any]]) -> bool:
+    """Whether a role is written as a title of a person named beside it: "CEO Koch", "首席财务官 Joe
+    Lower", "Koch, the CEO"."""
+    return any(
+        m.value[0] == PERSON
+        and (
+            _TITLE_GAP.fullmatch(text, role.end, m.start) is not None
+            or _APPOSITION_GAP.fullmatch(text, m.end, role.start) is not None
+        )
+        for m in found
+    )
+
+
+_TITLE_GAP = re.compile(r"\s*")
+_APPOSITION_GAP = re.compile(r"\s*[,，(（]\s*(?:the|our|its|their)?\s*", re.I)
 
 
 def people_by_sound(name: str, people: Sequence[Person], speakers: Sequence[str]) -> list[Person]:
