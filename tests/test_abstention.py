@@ -651,3 +651,11 @@ def test_months_and_comparison_words_are_periods_not_key_terms() -> None:
         t.text for t in key_terms("How did the cancellation rate move in June 2020?", set())
     ]
     assert "同比" not in [t.text for t in key_terms("三季度毛利同比增加了多少?", set())]
+
+
+def test_an_acronyms_plural_is_mentioned_by_its_singular() -> None:
+    from rag.text.terms import key_terms
+
+    (ducs,) = [t for t in key_terms("Who asked how many DUCs it would draw down?", set()) if t.text == "DUCs"]
+    assert ducs.found_in("currently the DUC count is around 19")
+    assert not ducs.found_in("the duct count")

@@ -31,8 +31,11 @@ class CorpusMentions:
         self._rows = rows
 
     def term(self, term: Term) -> bool:
-        """Whether any passage mentions one of the term's variants."""
-        return any(self.variant(v) for v in term.variants)
+        """Whether any passage mentions one of the term's variants, or one of its whole-word forms (a
+        token of the vocabulary)."""
+        return any(self.variant(v) for v in term.variants) or any(
+            self._lexical.knows(w.lower()) for w in term.words
+        )
 
     def variant(self, text: str) -> bool:
         wanted = text.lower()

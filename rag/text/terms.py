@@ -39,12 +39,18 @@ class Term:
     # variants from the general dictionary (rag.text.cedict), not the glossary: a lead for search,
     # never proof that the calls do not mention the term
     bridged: bool = False
+    # forms that count only as whole words: an acronym's singular ("DUC" of "DUCs" is in "product")
+    words: tuple[str, ...] = ()
 
     def found_in(self, text: str) -> bool:
         """A variant occurs in `text`, or (for an abbreviation) the phrase it shortens: "capital
         expenditures" mentions capex, "earnings per share" EPS (rag.text.abbreviations)."""
         lowered = text.lower()
-        return any(v.lower() in lowered for v in self.variants) or expands_in(self.text, text)
+        return (
+            any(v.lower() in lowered for v in self.variants)
+            or any(re.search(rf"\b{re.escape(w)}\b", text) for w in self.words)
+            or expands_in(self.text, text)
+        )
 
 
 _CALL_PARTS = {"q&a"}  # a part of the call ("according to the Q&A"), not a topic
@@ -86,6 +92,9 @@ def _capitalised(surface: str, start: int) -> bool:
     return any(ch.isupper() for ch in surface[1:]) or (start > 0 and surface != surface.lower())
 
 
+_ACRONYM_PLURAL = re.compile(r"^([A-Z]{2,})s$")
+
+
 def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
     """Glossary phrases, and name-like words; plain English words outside the glossary cannot be
     checked against Chinese passages, so they are not key terms."""
@@ -112,9 +121,15 @@ def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
         elif _is_specific(word) and (m.start() > 0 or CJK_RUN.search(question)):  # Chinese has no capitals
             names.append((m.start(), m.start() + len(word), word))
     places, names = _place_terms(names)
-    # "low-70s" is also written "low 70s"
+    # "low-70s" is also written "low 70s"; an acronym's plural is also said in the singular ("DUCs" asked,
+    # "the DUC count" said)
     named = [
-        Term(t, tuple(dict.fromkeys((t, t.replace("-", " ")))), specific=True)
+        Term(
+            t,
+            tuple(dict.fromkeys((t, t.replace("-", " ")))),
+            specific=True,
+            words=tuple(_ACRONYM_PLURAL.findall(t)),
+        )
         for t in _name_phrases(question, names)
     ]
     return terms + places + named
