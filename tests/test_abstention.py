@@ -614,7 +614,7 @@ def test_a_periods_results_after_the_companys_last_call_are_refused_but_its_guid
     # Acme's calls end at 2024Q3 (its Q4 call is another company's): Q4 2024 and full-year 2024 results
     # came after them
     facts = replace(CORPUS, calls_of=lambda company: ["2024Q2", "2024Q3"] if company == "Acme" else [])
-    hits = [_hit("Revenue grew 5% to $1.2 billion.", quarter="2024Q3")]
+    hits = [_hit("Revenue grew 5% to $1.2 billion. We expect Q4 revenue of $1.3 billion.", quarter="2024Q3")]
 
     def asked(question: str, quarters: tuple[str, ...] = ()) -> str | None:
         request = SearchRequest(
@@ -659,3 +659,24 @@ def test_an_acronyms_plural_is_mentioned_by_its_singular() -> None:
     (ducs,) = [t for t in key_terms("Who asked how many DUCs it would draw down?", set()) if t.text == "DUCs"]
     assert ducs.found_in("currently the DUC count is around 19")
     assert not ducs.found_in("the duct count")
+
+
+def test_guidance_asked_needs_a_figure_beside_the_measure_in_words_that_look_ahead() -> None:
+    request = SearchRequest("What sales guidance did Acme give?", terms=(REVENUE,), wants_number=True)
+    anywhere = replace(CORPUS, mentions=lambda term: True)
+
+    def reason(text: str) -> str | None:
+        found = why_unanswerable(request, [_hit(text, quarter="2020Q4")], anywhere, SETTINGS)
+        return found.reason_en if found else None
+
+    # the year's actuals, or a figure with no measure beside it, are no guidance
+    assert reason("Revenue in the quarter was $1.2 billion, up 5%.") == (
+        "no passage gives guidance or an expected figure for “revenue”"
+    )
+    assert reason("We expect a good 2021. Margins were 12%. Demand is strong.") is not None
+    # guidance in the sentence, or in the one before the figure, answers
+    assert reason("For 2021, we expect revenue of $1.3 billion to $1.4 billion.") is None
+    assert reason("Turning to our 2021 outlook for revenue. We see $1.3 billion to $1.4 billion.") is None
+    # (a question that asks no guidance is not held to it)
+    plain = replace(request, question="What were Acme's 2021 sales?")
+    assert why_unanswerable(plain, [_hit("Revenue in 2021 was $1.2 billion.")], anywhere, SETTINGS) is None

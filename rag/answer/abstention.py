@@ -195,7 +195,55 @@ def why_unanswerable(
             f"no passage gives a figure for {words}",
             f"没有任何段落给出 {words} 的具体数字",
         )
+    # guidance asked ("What 2021 sales guidance did SMP give?"): a figure beside the measure in a sentence
+    # that looks ahead, or beside one that does, by management; the year's actuals are no guidance
+    if (
+        wants_number
+        and terms
+        and _ASKS_GUIDANCE.search(request.question)
+        and not _gives_guidance(hits, terms)
+    ):
+        words = ", ".join(f"“{t.text}”" for t in firm_terms(terms))
+        return Abstention(
+            f"no passage gives guidance or an expected figure for {words}",
+            f"没有任何段落给出 {words} 的指引或预期数字",
+        )
     return None
+
+
+def _gives_guidance(hits: list[Hit], terms: list[Term]) -> bool:
+    """Whether a management sentence among the passages states a figure with one of the terms in it or in
+    the sentence before or after, one of which looks ahead ("we expect", "guidance", "updated … for the
+    full year to 18.6%")."""
+    terms = list(firm_terms(terms))
+    for hit in hits:
+        if hit.chunk.kind == "question":  # an analyst's number is no guidance
+            continue
+        sentences = split_sentences(hit.chunk.text)
+        for i, sentence in enumerate(sentences):
+            if not (claims(sentence) or states_in_words(sentence)):
+                continue
+            window = " ".join(sentences[max(0, i - 1) : i + 2])
+            if any(t.found_in(window) for t in terms) and _LOOKS_AHEAD_WORDS.search(window):
+                return True
+    return False
+
+
+# a question after guidance or an expectation: "What 2021 sales guidance did …", "What does X expect"
+_ASKS_GUIDANCE = re.compile(
+    r"\bguid(?:e|ed|es|ance)\b|\boutlook\b|\bexpect(?:s|ed|ing)?\b|\bforecast|\bproject(?:s|ed|ing)?\b"
+    r"|指引|预计|预期|展望",
+    re.I,
+)
+# what a sentence that gives guidance says (broadly: a near miss only keeps an answer)
+_LOOKS_AHEAD_WORDS = re.compile(
+    r"\b(?:expect|anticipat|guid|forecast|outlook|project|target|plan|assum|estimat|range|see|believe|should"
+    r"|will|would|can|could|may|might|going to|implies|goal|aim|budget|intend|look for|call for|updat|rais"
+    r"|narrow|reaffirm"
+    r"|reiterat|full[- ]year|for the year)\w*"
+    r"|预计|预期|指引|展望|将|目标|计划|全年",
+    re.I,
+)
 
 
 def _results_after_last_call(request: SearchRequest, corpus: CorpusFacts) -> tuple[str, str, str] | None:
