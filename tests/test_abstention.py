@@ -680,3 +680,11 @@ def test_guidance_asked_needs_a_figure_beside_the_measure_in_words_that_look_ahe
     # (a question that asks no guidance is not held to it)
     plain = replace(request, question="What were Acme's 2021 sales?")
     assert why_unanswerable(plain, [_hit("Revenue in 2021 was $1.2 billion.")], anywhere, SETTINGS) is None
+
+
+def test_two_initialisms_side_by_side_are_two_terms() -> None:
+    from rag.text.terms import key_terms
+
+    # "80 MW RFP": the call says "an additional RFP", never "MW RFP"; "Union Pacific" stays one name
+    assert [t.text for t in key_terms("When will the 80 MW RFP be known?", set())][-2:] == ["MW", "RFP"]
+    assert "Union Pacific" in [t.text for t in key_terms("What did Union Pacific say?", set())]

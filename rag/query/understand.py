@@ -683,7 +683,8 @@ def quarters_asked(mentions: Mentions, known: list[str]) -> tuple[list[str], boo
     # a year's figures are discussed on that year's calls and guided on the previous year's Q4 call
     # ("2025 capex" is guided on the 2024Q4 call); a year with no such call is a topic, not a filter.
     # (Adding the previous Q3 call, where some companies guide, answered three unanswerable questions
-    # of the real-calls sets with the current year's figures and found one more answer.)
+    # of the real-calls sets with the current year's figures and found one more answer; adding it only
+    # for questions after an outlook, in round seven, found one answer and lost four.)
     by_year = [q for q in known if int(q[:4]) in years or (int(q[:4]) + 1 in years and q.endswith("Q4"))]
     # "the rate case for 2022 to 2024" asks about one span; "from 2023 to 2025" how a figure changed
     compares = bool(_COMPARES.search(mentions.text)) if mentions.year_range else len(years) > 1

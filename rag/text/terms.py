@@ -93,6 +93,7 @@ def _capitalised(surface: str, start: int) -> bool:
 
 
 _ACRONYM_PLURAL = re.compile(r"^([A-Z]{2,})s$")
+_INITIALISM = re.compile(r"[A-Z]{2,5}")
 
 
 def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
@@ -171,7 +172,10 @@ def _name_phrases(question: str, names: list[tuple[int, int, str]]) -> list[str]
     phrases: list[str] = []
     end = -1
     for start, stop, word in names:
-        if phrases and question[end:start] == " ":
+        # (two initialisms side by side are two names: "80 MW RFP" is megawatts and a request for proposals)
+        previous = phrases[-1].split()[-1] if phrases else ""
+        initialisms = bool(_INITIALISM.fullmatch(word) and _INITIALISM.fullmatch(previous))
+        if phrases and question[end:start] == " " and not initialisms:
             phrases[-1] += " " + word
         else:
             phrases.append(word)
