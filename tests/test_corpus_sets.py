@@ -43,6 +43,7 @@ CORPUS_SETS = {
     checker.SAMPLES_SEEDS_5_SET: "samples_seeds_5",
     checker.SAMPLES_SEEDS_6_SET: "samples_seeds_6",
     checker.SAMPLES_SEEDS_7_SET: "samples_seeds_7",
+    checker.SAMPLES_SEEDS_8_SET: "samples_seeds_8",
 }
 
 

@@ -74,6 +74,7 @@ SAMPLES_SEEDS_4_FILE = EVAL_DIR / "samples_seeds_4.jsonl"
 SAMPLES_SEEDS_5_FILE = EVAL_DIR / "samples_seeds_5.jsonl"
 SAMPLES_SEEDS_6_FILE = EVAL_DIR / "samples_seeds_6.jsonl"
 SAMPLES_SEEDS_7_FILE = EVAL_DIR / "samples_seeds_7.jsonl"
+SAMPLES_SEEDS_8_FILE = EVAL_DIR / "samples_seeds_8.jsonl"
 DIALOGUES_FILE = EVAL_DIR / "dialogues.jsonl"
 CORPORA_DIR = EVAL_DIR / "corpora"
 QUARTERS = tuple(sorted(set(SOURCE_QUARTERS.values())))
@@ -424,6 +425,21 @@ SAMPLES_SEEDS_7_SET = CorpusQuestionSet(
     CORPORA_DIR / "samples_seeds.json",
     CorpusMinimums(total=22, unanswerable_share=0.15, languages=(("en", 8), ("zh", 8)), calls_asked=8),
 )
+# A further fresh blind set over the samples and seeds, written from the transcripts alone before the
+# system answered it: all nine calls, two cross-quarter questions joining the two Meta IR transcripts.
+SAMPLES_SEEDS_8_SET = CorpusQuestionSet(
+    SAMPLES_SEEDS_8_FILE,
+    "o",
+    CORPORA_DIR / "samples_seeds.json",
+    CorpusMinimums(
+        total=28,
+        unanswerable_share=0.2,
+        languages=(("en", 14), ("zh", 13)),
+        calls_asked=9,
+        cross_quarter=2,
+        who_asked=5,
+    ),
+)
 CORPUS_SETS = (
     REAL_CALLS_SET,
     SAMPLES_SEEDS_SET,
@@ -445,6 +461,7 @@ CORPUS_SETS = (
     SAMPLES_SEEDS_5_SET,
     SAMPLES_SEEDS_6_SET,
     SAMPLES_SEEDS_7_SET,
+    SAMPLES_SEEDS_8_SET,
 )
 
 
