@@ -688,3 +688,15 @@ def test_two_initialisms_side_by_side_are_two_terms() -> None:
     # "80 MW RFP": the call says "an additional RFP", never "MW RFP"; "Union Pacific" stays one name
     assert [t.text for t in key_terms("When will the 80 MW RFP be known?", set())][-2:] == ["MW", "RFP"]
     assert "Union Pacific" in [t.text for t in key_terms("What did Union Pacific say?", set())]
+
+
+def test_a_regular_demonym_is_also_mentioned_by_its_place() -> None:
+    from rag.text.terms import key_terms
+
+    terms = {t.text: t for t in key_terms("How much Cambodian and Vietnamese production is back?", set())}
+    assert terms["Cambodian"].found_in("our suppliers in Cambodia") and terms["Vietnamese"].found_in(
+        "Vietnam"
+    )
+    assert "Christian" in [
+        t.text for t in key_terms("What did Christian say about Indonesian demand?", set())
+    ]

@@ -594,3 +594,19 @@ def test_a_company_the_dictionary_knows_that_a_chinese_question_is_about_has_no_
     words = Vocabulary(NOBODY, ["Coca-Cola"], speakers=[], quarters=["2021Q3"])
     assert understand("星巴克 2021 年第三季度的同店销售增长是多少?", words).other_companies == ("Starbucks",)
     assert understand("可口可乐提到了星巴克吗?", words).other_companies == ()
+
+
+def test_who_asked_about_two_years_compares_nothing_and_widens_past_a_scope_without_calls() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    words = Vocabulary(NOBODY, ["Vulcan"], speakers=[], quarters=["2021Q3", "2022Q1"])
+    request = understand("谁问了 Vulcan 限制2022年销量增长的瓶颈到2023年能否消除?", words)
+    assert request.asks_who_asked and not request.compares_quarters and request.period_widens
+
+
+def test_a_chinese_name_glossed_as_a_corpus_companys_word_is_that_company() -> None:
+    from rag.query.understand import Vocabulary, companies_in_chinese
+
+    # cedict: 马拉松 "marathon" (the race), read as a name
+    words = Vocabulary(NOBODY, ["Marathon Petroleum"], speakers=[], quarters=["2021Q4"])
+    assert companies_in_chinese(["马拉松"], words) == {"马拉松": ["Marathon Petroleum"]}

@@ -801,8 +801,11 @@ def understand(
         found, compares = quarters_asked(mentions, vocabulary.quarters)
         quarters = tuple(found)
     # calls where a period's figures are discussed, not calls the question names ("2022 capex")
-    from_period = bool(quarters) and not quarter and not compares and not _MENTIONS_A_CALL.search(question)
     asks_who = bool(WHO_ASKED.search(question))
+    # who asked about two years ("限制2022年销量增长的瓶颈到2023年能否消除") compares nothing: the years are
+    # its topic, so a scope without calls widens like any period's
+    compares = compares and not (asks_who and not mentions.quarters)
+    from_period = bool(quarters) and not quarter and not compares and not _MENTIONS_A_CALL.search(question)
     management = bool(mentions.of(MANAGEMENT))
     if management and not speakers:
         managers = vocabulary.managers_named(mentions, role_scope)
@@ -920,7 +923,8 @@ def companies_in_chinese(names: Sequence[str], vocabulary: Vocabulary) -> dict[s
     for name in names:
         # the whole name, else its longest head the dictionary knows: "金宝汤" is 金宝 (Campbell) + 汤 (soup)
         for head in [name[:end] for end in range(len(name), 1, -1)]:
-            for gloss in english_of(head):
+            # a gloss as a name: "马拉松" is "marathon", Marathon Petroleum's word
+            for gloss in [g for sense in english_of(head) for g in dict.fromkeys((sense, sense.title()))]:
                 companies = vocabulary.companies_named(vocabulary.read(gloss))
                 in_corpus = [c for c in companies if c in vocabulary.companies]
                 if in_corpus:

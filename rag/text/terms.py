@@ -163,7 +163,21 @@ def _place_terms(names: list[tuple[int, int, str]]) -> tuple[list[Term], list[tu
     """Demonyms as terms of their own that the place's name also satisfies (a qualifier, not a name a
     figure must stand beside), and the other names."""
     places = [Term(w, (w, _DEMONYMS[w.lower()])) for _, _, w in names if w.lower() in _DEMONYMS]
-    return places, [n for n in names if n[2].lower() not in _DEMONYMS]
+    # the rest by their endings: "Cambodian" is Cambodia, "Vietnamese" Vietnam
+    regular = [(w, place) for _, _, w in names if w.lower() not in _DEMONYMS and (place := _demonym_place(w))]
+    places += [Term(w, (w, place)) for w, place in regular]
+    adjectives = {w.lower() for w in _DEMONYMS} | {w.lower() for w, _ in regular}
+    return places, [n for n in names if n[2].lower() not in adjectives]
+
+
+def _demonym_place(word: str) -> str | None:
+    """The place a regular demonym names ("Cambodian" → "Cambodia", "Vietnamese" → "Vietnam"); None for
+    other words."""
+    if re.fullmatch(r"[A-Z][a-z]{3,}(?<!t)ian", word):  # (not "Christian", "Sebastian")
+        return word[:-1]
+    if re.fullmatch(r"[A-Z][a-z]{3,}ese", word):
+        return word[:-3]
+    return None
 
 
 def _name_phrases(question: str, names: list[tuple[int, int, str]]) -> list[str]:
