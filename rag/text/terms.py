@@ -54,7 +54,9 @@ class Term:
 
 
 _CALL_PARTS = {"q&a"}  # a part of the call ("according to the Q&A"), not a topic
-# a month is a period, like a quarter: "the quarter ended June 2020" is said "the fiscal third quarter"
+# a month that ends a period is the period, like a quarter: "the quarter ended June 2020" is said "the
+# fiscal third quarter"; a month asked about ("October shipments", "the January period") is a topic
+_PERIOD_ENDS_IN = re.compile(r"\b(?:ended|ending|end of|through|to)\s+$", re.I)
 _MONTHS = frozenset(
     [
         "january",
@@ -114,7 +116,9 @@ def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
             continue
         word = m.group(0).removesuffix("'s").removesuffix("'")
         key = word.lower()
-        if key in ignore or key in common_english() or key in _CALL_PARTS or key in _MONTHS or len(key) < 2:
+        if key in ignore or key in common_english() or key in _CALL_PARTS or len(key) < 2:
+            continue
+        if key in _MONTHS and _PERIOD_ENDS_IN.search(question, 0, m.start()):
             continue
         singular = key[:-1] if key.endswith("s") and key[:-1] in glossary() else key
         if singular in glossary():
