@@ -68,6 +68,7 @@ REAL_CALLS_10_FILE = EVAL_DIR / "real_calls_10.jsonl"
 REAL_CALLS_11_FILE = EVAL_DIR / "real_calls_11.jsonl"
 REAL_CALLS_12_FILE = EVAL_DIR / "real_calls_12.jsonl"
 REAL_CALLS_13_FILE = EVAL_DIR / "real_calls_13.jsonl"
+REAL_CALLS_14_FILE = EVAL_DIR / "real_calls_14.jsonl"
 SAMPLES_SEEDS_2_FILE = EVAL_DIR / "samples_seeds_2.jsonl"
 SAMPLES_SEEDS_3_FILE = EVAL_DIR / "samples_seeds_3.jsonl"
 SAMPLES_SEEDS_4_FILE = EVAL_DIR / "samples_seeds_4.jsonl"
@@ -419,6 +420,21 @@ REAL_CALLS_13_SET = CorpusQuestionSet(
         who_asked=28,
     ),
 )
+# A fresh blind set written from the transcripts alone before the system answered it: the 15 calls earlier
+# sets asked least about, with cross-quarter questions on the PennyMac Mortgage pair.
+REAL_CALLS_14_SET = CorpusQuestionSet(
+    REAL_CALLS_14_FILE,
+    "l",
+    CORPORA_DIR / "real100.json",
+    CorpusMinimums(
+        total=85,
+        unanswerable_share=0.2,
+        languages=(("en", 64), ("zh", 20)),
+        calls_asked=15,
+        cross_quarter=3,
+        who_asked=25,
+    ),
+)
 SAMPLES_SEEDS_7_SET = CorpusQuestionSet(
     SAMPLES_SEEDS_7_FILE,
     "y",
@@ -455,6 +471,7 @@ CORPUS_SETS = (
     REAL_CALLS_11_SET,
     REAL_CALLS_12_SET,
     REAL_CALLS_13_SET,
+    REAL_CALLS_14_SET,
     SAMPLES_SEEDS_2_SET,
     SAMPLES_SEEDS_3_SET,
     SAMPLES_SEEDS_4_SET,
