@@ -610,3 +610,43 @@ def test_a_chinese_name_glossed_as_a_corpus_companys_word_is_that_company() -> N
     # cedict: 马拉松 "marathon" (the race), read as a name
     words = Vocabulary(NOBODY, ["Marathon Petroleum"], speakers=[], quarters=["2021Q4"])
     assert companies_in_chinese(["马拉松"], words) == {"马拉松": ["Marathon Petroleum"]}
+
+
+def test_only_a_quarter_inside_a_call_reference_names_a_missing_call() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    words = Vocabulary(NOBODY, ["Universal"], speakers=[], quarters=["2019Q4", "2020Q2"])
+    figure = understand(
+        "How many claims came in during the first quarter of 2020, per Springer on the Q2 call?", words
+    )
+    assert figure.missing_calls == ()
+    assert understand("What did Universal say on its Q1 2020 call?", words).missing_calls == ("2020Q1",)
+
+
+def test_a_quarter_the_company_asked_about_has_no_call_of_widens_unless_it_is_when_something_was_said() -> (
+    None
+):
+    from rag.query.understand import Vocabulary, understand
+
+    words = Vocabulary(NOBODY, ["Yum! Brands", "Acme"], speakers=[], quarters=["2021Q4", "2022Q1"])
+    assert understand("When will Yum! Brands release its first-quarter 2022 earnings?", words).period_widens
+    assert not understand("What did Yum! Brands say in the first quarter of 2022?", words).period_widens
+
+
+def test_a_title_read_again_at_question_time_and_a_middle_name_alone_name_the_person() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    people = SpeakerDirectory(
+        people=[
+            # as an index built before "Chief Finance Officer" was read as CFO keeps it
+            Person("Michael J. Tokich", "Senior Vice President & Chief Finance Officer", "STERIS", "STERIS"),
+            Person("David Lyle Williams", "CFO", "Forum", "Forum", ("David Lyle Williams",)),
+        ]
+    )
+    words = Vocabulary(people, ["STERIS", "Forum"], speakers=people.names, quarters=["2022Q2"])
+    assert understand("STERIS 首席财务官说上半财年的自由现金流是多少?", words).speakers == (
+        "Michael J. Tokich",
+    )
+    assert understand("How much liquidity did Lyle say Forum had?", words).speakers == (
+        "David Lyle Williams",
+    )

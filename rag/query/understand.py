@@ -33,7 +33,7 @@ from rag.text.segmenter import segmenter
 from rag.text.terms import Term, key_terms
 from rag.text.transliteration import sound_distance
 from rag.transcripts.aliases import name_tokens, nicknames_of, same_given_name
-from rag.transcripts.participants import ROLE_WORDS
+from rag.transcripts.participants import ROLE_WORDS, role_from_title
 from rag.transcripts.speakers import Person, SpeakerDirectory
 
 WHO_ASKED = re.compile(
@@ -72,6 +72,12 @@ _SINCE = re.compile(
     r"|自?\s*20\d\d\s*年[^，。,?？]{0,8}?以来",
 )
 # a year the question has someone speak in is the call's date, not a period's figures: "say in 2022"
+# a question about what was said, whose quarter is when ("What did Meta say in Q3 2023?")
+_WHAT_WAS_SAID = re.compile(
+    r"\b(?:say|said|says|tell|told|mention|comment|talk|discuss|note|describe|explain)\w*\b"
+    r"|说|表示|谈|提到|评论|介绍|解释",
+    re.I,
+)
 _SPOKEN_IN = re.compile(
     r"\b(?:say|said|says|ask|asked|tell|told|mention(?:ed)?|comment(?:ed)?|talk(?:ed)?)\s+(?:in|during)\s+"
     r"(?:fiscal\s+)?20\d\d\b|在\s*20\d\d\s*年[^，。,?？]{0,6}?(?:说|表示|问|提到|谈到)",
@@ -192,7 +198,7 @@ class Vocabulary:
         self.speakers = list(speakers)  # named people who speak in the corpus
         self.quarters = list(quarters)
         self.staffed = sorted({p.company for p in directory.people if p.company})
-        self.executives = {p.name for p in directory.people if p.role in _EXECUTIVE_ROLES}
+        self.executives = {p.name for p in directory.people if role_from_title(p.role) in _EXECUTIVE_ROLES}
         self.company_names = _company_names(sorted(set(self.companies) | set(self.staffed)))
         pairs: list[tuple[str, tuple[str, object]]] = []
         # (alias, person) pairs that name one person, or that a speakers list spells out
@@ -358,7 +364,8 @@ class Vocabulary:
     def _holders(self, roles: tuple[str, ...], tied: list[str], scope: list[str]) -> list[Person]:
         """Who holds `roles`: at the tied companies if the wording names any (nobody when none of them
         has such a person), else within `scope`, else everyone in the corpus who holds them."""
-        holders = [p for p in self.directory.people if p.role in roles]
+        # (read from the title again: an index built before a title was known keeps it as written)
+        holders = [p for p in self.directory.people if role_from_title(p.role) in roles]
         if tied:
             return [p for p in holders if p.company in tied]
         if scope:
@@ -702,7 +709,12 @@ _YEAR_WORD = re.compile(r"(?<!\d)(?P<y>20\d\d)(?!\d)\s*(?:年)?")
 def calls_missing(mentions: Mentions, known: list[str]) -> list[str]:
     """Quarters whose call the question asks about ("on the Q1 2024 call", "2022年第四季度电话会") when
     the corpus has none of them; a quarter named without a call is a topic ("Q3 2023 guidance")."""
-    named = list(dict.fromkeys(m.quarter for m in mentions.quarters))
+    calls = [m.span() for m in _ON_A_CALL.finditer(mentions.text)]
+    # (a quarter outside the call reference is a figure's: "claims in the first quarter of 2020, per
+    # Springer on the Q2 call")
+    named = list(
+        dict.fromkeys(m.quarter for m in mentions.quarters if any(a <= m.start < b for a, b in calls))
+    )
     if not named or any(q in known for q in named) or not _MENTIONS_A_CALL.search(mentions.text):
         return []
     return named
@@ -839,8 +851,14 @@ def understand(
         speaker_from_question=bool(speakers) and not speaker,
         quarter_from_question=bool(quarters) and not quarter,
         quarters_from_period=from_period,
+        # (with a company asked about, a quarter it has no call in is a topic: "When will Yum! release
+        # its first-quarter 2022 earnings?" is answered on its Q4 2021 call)
         period_widens=from_period
-        and (asks_for_a_number(question) or not (mentions.quarters or _SPOKEN_IN.search(question))),
+        and (
+            asks_for_a_number(question)
+            or (bool(companies) and not _WHAT_WAS_SAID.search(question))
+            or not (mentions.quarters or _SPOKEN_IN.search(question))
+        ),
         terms=tuple(key_terms(topic_text, set())),
         topic_text=topic_text,
         language=language_of(question),

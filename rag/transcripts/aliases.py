@@ -94,6 +94,7 @@ def derived_aliases(name: str) -> tuple[str, ...]:
     for other in (m for m in middle if len(m.rstrip(".")) > 1):
         found += [f"{other} {surname}", *(f"{nickname} {surname}" for nickname in nicknames_of(other))]
     found += [given, surname] if len(given.rstrip(".")) > 1 else [surname]
+    found += [m for m in middle if len(m.rstrip(".")) > 1]  # "Lyle" of David Lyle Williams
     return tuple(alias for alias in dict.fromkeys(found) if alias != name)
 
 

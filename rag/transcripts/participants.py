@@ -64,7 +64,8 @@ def role_from_title(title: str) -> str:
         return ANALYST
     if "chief executive" in t or re.search(r"\bceo\b", t) or "首席执行官" in t:
         return "CEO"
-    if "chief financial" in t or re.search(r"\bcfo\b", t) or "首席财务官" in t or "财务总监" in t:
+    # ("Chief Finance Officer", as STERIS's CFO is titled)
+    if "chief financ" in t or re.search(r"\bcfo\b", t) or "首席财务官" in t or "财务总监" in t:
         return "CFO"
     if "chief operating" in t or re.search(r"\bcoo\b", t) or "首席运营官" in t:
         return "COO"
