@@ -38,6 +38,7 @@ CORPUS_SETS = {
     checker.REAL_CALLS_12_SET: "real_calls_12",
     checker.REAL_CALLS_13_SET: "real_calls_13",
     checker.REAL_CALLS_14_SET: "real_calls_14",
+    checker.REAL_CALLS_15_SET: "real_calls_15",
     checker.SAMPLES_SEEDS_2_SET: "samples_seeds_2",
     checker.SAMPLES_SEEDS_3_SET: "samples_seeds_3",
     checker.SAMPLES_SEEDS_4_SET: "samples_seeds_4",

@@ -69,6 +69,7 @@ REAL_CALLS_11_FILE = EVAL_DIR / "real_calls_11.jsonl"
 REAL_CALLS_12_FILE = EVAL_DIR / "real_calls_12.jsonl"
 REAL_CALLS_13_FILE = EVAL_DIR / "real_calls_13.jsonl"
 REAL_CALLS_14_FILE = EVAL_DIR / "real_calls_14.jsonl"
+REAL_CALLS_15_FILE = EVAL_DIR / "real_calls_15.jsonl"
 SAMPLES_SEEDS_2_FILE = EVAL_DIR / "samples_seeds_2.jsonl"
 SAMPLES_SEEDS_3_FILE = EVAL_DIR / "samples_seeds_3.jsonl"
 SAMPLES_SEEDS_4_FILE = EVAL_DIR / "samples_seeds_4.jsonl"
@@ -435,6 +436,22 @@ REAL_CALLS_14_SET = CorpusQuestionSet(
         who_asked=25,
     ),
 )
+# A fresh blind set written from the transcripts alone before the system answered it: the 15 calls earlier
+# sets asked least about, with cross-quarter questions on the Quanex pair. Every single letter is taken, so
+# its ids are "aa001" ...
+REAL_CALLS_15_SET = CorpusQuestionSet(
+    REAL_CALLS_15_FILE,
+    "aa",
+    CORPORA_DIR / "real100.json",
+    CorpusMinimums(
+        total=82,
+        unanswerable_share=0.2,
+        languages=(("en", 56), ("zh", 24)),
+        calls_asked=15,
+        cross_quarter=2,
+        who_asked=27,
+    ),
+)
 SAMPLES_SEEDS_7_SET = CorpusQuestionSet(
     SAMPLES_SEEDS_7_FILE,
     "y",
@@ -472,6 +489,7 @@ CORPUS_SETS = (
     REAL_CALLS_12_SET,
     REAL_CALLS_13_SET,
     REAL_CALLS_14_SET,
+    REAL_CALLS_15_SET,
     SAMPLES_SEEDS_2_SET,
     SAMPLES_SEEDS_3_SET,
     SAMPLES_SEEDS_4_SET,
