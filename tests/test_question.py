@@ -650,3 +650,21 @@ def test_a_title_read_again_at_question_time_and_a_middle_name_alone_name_the_pe
     assert understand("How much liquidity did Lyle say Forum had?", words).speakers == (
         "David Lyle Williams",
     )
+
+
+def test_who_was_asked_in_a_chinese_who_asked_question_is_no_speaker_that_must_exist() -> None:
+    from rag.query.understand import Vocabulary, understand
+
+    words = Vocabulary(NOBODY, ["Oshkosh Corporation", "Corning"], speakers=[], quarters=["2021Q2"])
+    # "奥什科什" is Oshkosh by sound; "康宁" is heard as nobody, and is no reason to refuse
+    oshkosh = understand("谁问了奥什科什利用资产负债表做并购的问题?", words)
+    assert oshkosh.companies == ("Oshkosh Corporation",) and oshkosh.unknown_people == ()
+    assert understand("谁问了康宁关于原材料通胀的问题?", words).unknown_people == ()
+
+
+def test_a_dotted_chinese_name_is_cut_from_the_words_around_it() -> None:
+    from rag.query.understand import dotted_cjk_names
+
+    assert dotted_cjk_names("谁问了马丁·玛丽埃塔沥青和混凝土的定价?") == ["马丁·玛丽埃塔"]
+    assert dotted_cjk_names("迈克·穆萨勒姆预计到") == ["迈克·穆萨勒姆"]
+    assert dotted_cjk_names("Meta 的苏珊·李说") == ["苏珊·李"]
