@@ -70,6 +70,7 @@ REAL_CALLS_12_FILE = EVAL_DIR / "real_calls_12.jsonl"
 REAL_CALLS_13_FILE = EVAL_DIR / "real_calls_13.jsonl"
 REAL_CALLS_14_FILE = EVAL_DIR / "real_calls_14.jsonl"
 REAL_CALLS_15_FILE = EVAL_DIR / "real_calls_15.jsonl"
+REAL_CALLS_16_FILE = EVAL_DIR / "real_calls_16.jsonl"
 SAMPLES_SEEDS_2_FILE = EVAL_DIR / "samples_seeds_2.jsonl"
 SAMPLES_SEEDS_3_FILE = EVAL_DIR / "samples_seeds_3.jsonl"
 SAMPLES_SEEDS_4_FILE = EVAL_DIR / "samples_seeds_4.jsonl"
@@ -452,6 +453,21 @@ REAL_CALLS_15_SET = CorpusQuestionSet(
         who_asked=27,
     ),
 )
+# A fresh blind set written from the transcripts alone before the system answered it: the 15 calls earlier
+# sets asked least about, with cross-quarter questions on the Beazer pair; ids "ab001" ...
+REAL_CALLS_16_SET = CorpusQuestionSet(
+    REAL_CALLS_16_FILE,
+    "ab",
+    CORPORA_DIR / "real100.json",
+    CorpusMinimums(
+        total=95,
+        unanswerable_share=0.2,
+        languages=(("en", 62), ("zh", 32)),
+        calls_asked=15,
+        cross_quarter=3,
+        who_asked=24,
+    ),
+)
 SAMPLES_SEEDS_7_SET = CorpusQuestionSet(
     SAMPLES_SEEDS_7_FILE,
     "y",
@@ -490,6 +506,7 @@ CORPUS_SETS = (
     REAL_CALLS_13_SET,
     REAL_CALLS_14_SET,
     REAL_CALLS_15_SET,
+    REAL_CALLS_16_SET,
     SAMPLES_SEEDS_2_SET,
     SAMPLES_SEEDS_3_SET,
     SAMPLES_SEEDS_4_SET,
