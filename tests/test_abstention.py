@@ -700,3 +700,22 @@ def test_a_regular_demonym_is_also_mentioned_by_its_place() -> None:
     assert "Christian" in [
         t.text for t in key_terms("What did Christian say about Indonesian demand?", set())
     ]
+
+
+def test_guidance_is_read_with_the_question_an_answer_replies_to() -> None:
+    margin = Term("margin", ("margin", "利润率"))
+    expect = Term("预计", ("预计", "guidance", "outlook", "forecast"))
+    anywhere = replace(CORPUS, mentions=lambda term: True)
+    answer = replace(_hit("As we go forward, we would expect 200 to 300 basis points.", row=1), score=0.9)
+    request = SearchRequest("How much margin improvement do they expect?", terms=(margin,), wants_number=True)
+    assert why_unanswerable(request, [answer], anywhere, SETTINGS) is not None
+    # the analyst asked about margins: the reply's figure is the margin's
+    asked = replace(anywhere, question_answered=lambda row: "What about margins in the back half?")
+    assert why_unanswerable(request, [answer], asked, SETTINGS) is None
+    # when the asking word ("预计") is the only firm term, the dictionary's leads are the measures
+    fleet_term = Term("船队", ("船队", "fleet"), bridged=True)
+    fleet = SearchRequest(
+        "皇家加勒比预计到年底会有多少比例的船队恢复运营?", terms=(expect, fleet_term), wants_number=True
+    )
+    back = [_hit("By year end we expect 100% of the fleet back.")]
+    assert why_unanswerable(fleet, back, anywhere, SETTINGS) is None

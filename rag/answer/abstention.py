@@ -197,13 +197,19 @@ def why_unanswerable(
         )
     # guidance asked ("What 2021 sales guidance did SMP give?"): a figure beside the measure in a sentence
     # that looks ahead, or beside one that does, by management; the year's actuals are no guidance
+    # the measures asked and the asking words ("guidance" counts beside the figure: "revised full-year
+    # earnings guidance"); when the asking word is the only firm term ("预计"), the dictionary's leads are
+    # the measures ("船队": fleet)
+    asking = [t for t in terms if _ASKS_GUIDANCE.fullmatch(t.text)]
+    measures = [t for t in firm_terms(terms) if t not in asking] or [t for t in terms if t not in asking]
+    measures = [*measures, *asking]
     if (
         wants_number
-        and terms
+        and measures
         and _ASKS_GUIDANCE.search(request.question)
-        and not _gives_guidance(hits, terms)
+        and not _gives_guidance(hits, measures, [corpus.question_answered(h.row) for h in hits])
     ):
-        words = ", ".join(f"“{t.text}”" for t in firm_terms(terms))
+        words = ", ".join(f"“{t.text}”" for t in measures)
         return Abstention(
             f"no passage gives guidance or an expected figure for {words}",
             f"没有任何段落给出 {words} 的指引或预期数字",
@@ -211,27 +217,28 @@ def why_unanswerable(
     return None
 
 
-def _gives_guidance(hits: list[Hit], terms: list[Term]) -> bool:
-    """Whether a management sentence among the passages states a figure with one of the terms in it or in
-    the sentence before or after, one of which looks ahead ("we expect", "guidance", "updated … for the
-    full year to 18.6%")."""
-    terms = list(firm_terms(terms))
-    for hit in hits:
+def _gives_guidance(hits: list[Hit], terms: list[Term], asked_of: list[str]) -> bool:
+    """Whether a management sentence among the passages states a figure with one of the terms in it, in
+    the sentence before or after, or in the analyst question it answers (`asked_of`, by hit: "we would
+    expect 200 to 300 basis points" of the margin asked), one of which looks ahead ("we expect",
+    "guidance", "updated … for the full year to 18.6%")."""
+    for hit, question in zip(hits, asked_of, strict=True):
         if hit.chunk.kind == "question":  # an analyst's number is no guidance
             continue
+        asked = bool(question) and any(t.found_in(question) for t in terms)
         sentences = split_sentences(hit.chunk.text)
         for i, sentence in enumerate(sentences):
             if not (claims(sentence) or states_in_words(sentence)):
                 continue
             window = " ".join(sentences[max(0, i - 1) : i + 2])
-            if any(t.found_in(window) for t in terms) and _LOOKS_AHEAD_WORDS.search(window):
+            if (asked or any(t.found_in(window) for t in terms)) and _LOOKS_AHEAD_WORDS.search(window):
                 return True
     return False
 
 
 # a question after guidance or an expectation: "What 2021 sales guidance did …", "What does X expect"
 _ASKS_GUIDANCE = re.compile(
-    r"\bguid(?:e|ed|es|ance)\b|\boutlook\b|\bexpect(?:s|ed|ing)?\b|\bforecast|\bproject(?:s|ed|ing)?\b"
+    r"\bguid(?:e|ed|es|ance)\b|\boutlook\b|\bexpect(?:s|ed|ing)?\b|\bforecast\w*|\bproject(?:s|ed|ing)?\b"
     r"|指引|预计|预期|展望",
     re.I,
 )
@@ -272,6 +279,7 @@ def _results_after_last_call(request: SearchRequest, corpus: CorpusFacts) -> tup
 _ASKS_AHEAD = re.compile(
     r"\b(?:expect|anticipat|guid|forecast|outlook|target|project|plan|aim|goal|hope|intend|estimat|budget"
     r"|request|seek)\w*|\b(?:will|would|could|should|might|going to|give|gave|given|provide[ds]?)\b"
+    r"|\b(?:set|scheduled|slated|due|poised|on track) to\b"  # "homes in backlog set to close in Q1"
     r"|预计|预期|指引|展望|目标|计划|打算|希望|将|预算|申请|给出|要|会(?:是|有|在|达到|增长|下降|超过|保持)",
     re.I,
 )
