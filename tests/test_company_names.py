@@ -117,6 +117,18 @@ def test_a_company_or_name_that_never_speaks_is_refused_but_an_ambiguous_first_n
     assert understand("金佰利 CEO 说中国的业务增长如何?", words).unknown_people == ()
     assert understand("卡莱尔(Colgate)的首席执行官说了什么?", words).unknown_people == ()
     assert understand("张三(Zhang San)说了什么?", words).unknown_people == ("张三",)
+    # a call after the name, with only its period between: the call's company, not who must speak
+    assert understand("惠而浦一季度电话会上谁问了原材料通胀?", words).unknown_people == ()
+    assert understand("张三在电话会上说了什么?", words).unknown_people == ("张三",)
+
+
+def test_a_chinese_surname_names_the_family_firm_that_carries_it() -> None:
+    words = Vocabulary(
+        PEOPLE, ["Edwards Lifesciences", *CORPUS], speakers=["Vijay Kumar"], quarters=["2021Q1"]
+    )
+    # "爱德华" is Edward in the dictionary: Edwards Lifesciences, whose call it names
+    request = understand("Vijay Kumar 在爱德华 2021 年一季度电话会上追问了什么?", words)
+    assert request.companies == ("Edwards Lifesciences",) and request.unknown_people == ()
 
 
 def test_a_period_a_question_is_about_widens_to_other_calls_but_the_time_of_speaking_does_not() -> None:

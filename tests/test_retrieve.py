@@ -7,6 +7,7 @@ it says nothing about retrieval quality, only that filtering, ranking and fusion
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -378,3 +379,29 @@ def test_an_answer_finds_the_last_question_at_or_before_the_turn_it_replies_to()
     assert asked.question_answered(3) == "And the guide for 2025?"
     assert asked.question_answered(2) == "And the guide for 2025?"
     assert asked.question_answered(0) == ""
+
+
+def test_a_period_whose_calls_never_name_the_asked_thing_widens_to_the_calls_that_do(
+    store: IndexStore,
+) -> None:
+    from rag.query.retrieve import search
+    from rag.text.terms import Term
+
+    # "Globex ads in 2024Q3": no 2024Q3 passage names Globex; its 2024Q4 call does, and is searched
+    globex = Term("Globex", ("Globex",), specific=True)
+    request = SearchRequest(
+        "How much will Globex ads grow in 2024?", quarters=("2024Q3",), terms=(globex,), period_widens=True
+    )
+    settings = Settings(retrieval="dense")
+    result = search(store, _query("ads"), request, 2, settings, executives=set())
+    assert result.request.quarters == () and result.hits[0].row == 7
+    # a period whose passages name it keeps to its calls
+    cloud = replace(request, terms=(Term("Cloud", ("Cloud",), specific=True),))
+    assert search(store, _query("cloud"), cloud, 2, settings, executives=set()).request.quarters == (
+        "2024Q3",
+    )
+    # and without the period's widening, the question stays on the calls it names
+    held = replace(request, period_widens=False)
+    assert {h.chunk.quarter for h in search(store, _query("ads"), held, 2, settings, set()).hits} == {
+        "2024Q3"
+    }

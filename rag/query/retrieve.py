@@ -193,6 +193,12 @@ def _executive_turns_miss(executives: set[str], request: SearchRequest, hits: li
     return not any(t.found_in(h.chunk.text) for h in hits for t in request.terms)
 
 
+def _names_missed(request: SearchRequest, hits: list[Hit]) -> bool:
+    """Whether the question names something (a name-like term) that no hit mentions."""
+    names = [t for t in request.terms if t.specific]
+    return bool(names) and not any(t.found_in(h.chunk.text) for h in hits for t in names)
+
+
 @dataclass(frozen=True)
 class SearchResult:
     request: SearchRequest  # as searched last (the executive fallback widens it)
@@ -213,9 +219,13 @@ def search(
         return retrieve(store, query, request, settings.ranking.deeper_search, settings)[top_k:]
 
     hits = retrieve(store, query, request, top_k, settings)
-    if not hits and request.period_widens:
-        request = replace(request, quarters=(), quarter_from_question=False)
-        hits = retrieve(store, query, request, top_k, settings)
+    if request.period_widens and (not hits or _names_missed(request, hits)):
+        # no call of the period, or none whose passages name what is asked ("How many wells will Seneca
+        # drill in fiscal 2021?" is guided on the fiscal Q3 2020 call): every call, if one names it
+        wider = replace(request, quarters=(), quarter_from_question=False)
+        wider_hits = retrieve(store, query, wider, top_k, settings)
+        if not hits or not _names_missed(wider, wider_hits):
+            request, hits = wider, wider_hits
     if _executive_turns_miss(executives, request, hits):
         # unlabelled first-person management paragraphs (most of the 2025Q2 write-up) may be the
         # executive's words; searched always, they cost speaker precision 0.98 -> 0.90 (rag eval), so

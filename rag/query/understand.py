@@ -632,6 +632,9 @@ _ROLE_AFTER = re.compile(r"\s*(?:的\s*)?(?:CEO|CFO|COO|首席|总裁|董事长|
 
 
 _OF_NEXT = re.compile(r"\s*的?\s*")
+# a call right after a name, with only its period between: "一季度电话会", "2021 年一、二季度两次电话会",
+# "的业绩会" (not "在电话会上说": who speaks on a call is named before 在)
+_CALL_NEXT = re.compile(r"[\s的0-9一二三四第年度季财、和及与两次个Qq]{0,20}(?:电话会|业绩会|财报会)")
 
 
 def _starts_with_person(text: str, vocabulary: Vocabulary) -> bool:
@@ -662,6 +665,9 @@ def _named_otherwise(question: str, name: str, vocabulary: Vocabulary) -> bool:
         bracket = _BRACKETED_LATIN.match(question, found.end())
         after = bracket.end() if bracket else found.end()
         if _ROLE_AFTER.match(question, after):
+            return True
+        # "惠而浦一季度电话会上谁问了…", "在爱德华 2021 年两次电话会上": a call is a company's, not a person's
+        if _CALL_NEXT.match(question, after):
             return True
         # "皇家加勒比的 Michael Bayley 说": the person named next speaks, the name before is his company's
         next_name = _OF_NEXT.match(question, after)
@@ -957,7 +963,9 @@ def companies_in_chinese(names: Sequence[str], vocabulary: Vocabulary) -> dict[s
         # the whole name, else its longest head the dictionary knows: "金宝汤" is 金宝 (Campbell) + 汤 (soup)
         for head in [name[:end] for end in range(len(name), 1, -1)]:
             # a gloss as a name: "马拉松" is "marathon", Marathon Petroleum's word
-            for gloss in [g for sense in english_of(head) for g in dict.fromkeys((sense, sense.title()))]:
+            # and a surname as a family firm's ("爱德华" is Edward: Edwards Lifesciences)
+            glosses = [(sense, sense.title(), f"{sense}s") for sense in english_of(head)]
+            for gloss in dict.fromkeys(g for forms in glosses for g in forms):
                 companies = vocabulary.companies_named(vocabulary.read(gloss))
                 in_corpus = [c for c in companies if c in vocabulary.companies]
                 if in_corpus:
