@@ -13,6 +13,9 @@ def test_initialisms_and_clipped_compounds_match_their_phrases() -> None:
     assert expands_in("EBITDA", "earnings before interest, taxes, depreciation and amortization")
     assert expands_in("capex", "capital expenditures of about $25 million")
     assert expands_in("opex", "operating expenses rose")
+    # earnings are stated per diluted share; a dividend per share is no EPS
+    assert expands_in("EPS", "increased 78% to $3.06 per diluted share")
+    assert not expands_in("EPS", "a dividend of $0.45 per share")
 
 
 def test_a_phrase_that_is_not_the_abbreviations_does_not_match() -> None:

@@ -295,16 +295,36 @@ def test_a_dictionary_lead_alone_does_not_state_the_figure_asked() -> None:
     assert abstention is not None and abstention.reason_en.startswith("no passage gives a figure")
 
 
-def test_a_figure_worded_otherwise_proves_no_absence() -> None:
-    """No sentence states a capex figure for any year: the passage may word it otherwise, so no proof."""
-    request = SearchRequest("What is 2025 capex?", terms=(CAPEX,), wants_number=True, years=frozenset({2025}))
-    hits = [
-        _hit(
-            "Capex matters to us. We will say more soon. We plan to invest $12 billion in plants.",
-            quarter="2024Q3",
-        )
-    ]
-    assert why_unanswerable(request, hits, CORPUS, SETTINGS) is None
+def test_a_figure_worded_otherwise_proves_no_other_year_but_is_no_figure_of_the_measure() -> None:
+    """No sentence states a capex figure for any year: the passage may word it otherwise, so it proves
+    no other year; but with no figure beside capex nor answering a capex question, nothing gives one."""
+    request = SearchRequest(
+        "What is 2025 capex?", terms=(CAPEX,), wants_number=True, years=frozenset({2025}), language="en"
+    )
+    far = _hit("Capex matters to us. We will say more soon. We plan to invest $12 billion in plants.")
+    abstention = why_unanswerable(request, [far], CORPUS, SETTINGS)
+    assert (
+        abstention is not None
+        and abstention.reason_en == "no passage by the company gives a figure for “capex”"
+    )
+    # the same figure beside the word, or answering the question that asks it, is the answer
+    near = _hit("Capex matters to us. In 2025 we plan to invest $12 billion in plants.")
+    assert why_unanswerable(request, [near], CORPUS, SETTINGS) is None
+    asked = replace(CORPUS, question_answered=lambda row: "What will capex be in 2025?")
+    answer = _hit("We will say more soon. In 2025 we plan to invest $12 billion in plants.")
+    assert why_unanswerable(request, [answer], asked, SETTINGS) is None
+    # a Chinese question's bridged measure is not held to it
+    chinese = replace(request, question="2025 年资本支出是多少?", language="zh")
+    assert why_unanswerable(chinese, [far], CORPUS, SETTINGS) is None
+
+
+def test_an_analysts_figure_answers_only_a_question_about_what_that_analyst_said() -> None:
+    cited = _hit("Capex of $60 billion to $65 billion: how much is servers?", attributed=False)
+    request = SearchRequest("What capex range was cited?", terms=(CAPEX,), wants_number=True, language="en")
+    abstention = why_unanswerable(request, [cited], CORPUS, SETTINGS)
+    assert abstention is not None and abstention.reason_en.startswith("no passage by the company")
+    asked = replace(request, question="What capex range did the analyst cite?", speakers=("Analyst",))
+    assert why_unanswerable(asked, [cited], CORPUS, SETTINGS) is None
 
 
 def test_an_acronym_needs_no_figure_beside_it_it_may_be_spelled_out() -> None:

@@ -37,7 +37,11 @@ def expansion_pattern(word: str) -> re.Pattern[str] | None:
         parts = [f"{head}[a-z]*", f"{tail}[a-z]*"]
     if len(parts) > _MAX_WORDS:
         return None
-    return re.compile(r"\b" + _GAP.join(parts) + r"\b", re.I)
+    phrase = r"\b" + _GAP.join(parts) + r"\b"
+    # earnings are what is stated "per diluted share" ("$3.06 per diluted share" is the EPS)
+    if letters == "eps":
+        phrase += r"|\bper\s+(?:fully\s+)?diluted\s+share\b"
+    return re.compile(phrase, re.I)
 
 
 def expands_in(word: str, text: str) -> bool:
