@@ -671,6 +671,10 @@ def test_a_month_ending_a_period_and_comparison_words_are_not_key_terms() -> Non
     assert "June" not in [t.text for t in ended]
     assert "October" in [t.text for t in key_terms("What were October shipment trends?", set())]
     assert "同比" not in [t.text for t in key_terms("三季度毛利同比增加了多少?", set())]
+    # a Chinese month asked about is the English month's topic too; one that ends a period is no term
+    (july,) = [t for t in key_terms("Extra Space 七月的入住率超过多少?", set()) if t.text == "七月"]
+    assert july.found_in("we were over 97% occupied in July")
+    assert [t.text for t in key_terms("截至10月的销量是多少?", set())] == ["销量"]
 
 
 def test_an_acronyms_plural_is_mentioned_by_its_singular() -> None:

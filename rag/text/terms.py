@@ -216,7 +216,47 @@ def _cjk_terms(question: str, ignore: set[str]) -> list[Term]:
             topic = flag in _TOPIC_FLAGS or word in english_renderings()
             if len(word) >= 2 and topic and word not in _CJK_STOP and word not in ignore:
                 terms.append(Term(word, (word, *english_renderings().get(word, ()))))
+    # a month asked about is a topic, as in English ("七月的入住率": "occupied in July"); one that ends a
+    # period ("截至 10 月") is the period
+    for m in _CJK_MONTH.finditer(question):
+        number = _CJK_MONTH_NUMBERS.get(m.group("n")) or int(m.group("n"))
+        if not _CJK_PERIOD_ENDS_IN.search(question, 0, m.start()) and 1 <= number <= 12:
+            month = _MONTH_NAMES[number - 1]
+            terms.append(Term(m.group(0), (m.group(0), f"{number}月", month.title())))
     return terms
+
+
+_CJK_MONTH = re.compile(
+    r"(?<![\d一二三四五六七八九十])(?P<n>十[一二]?|[一二三四五六七八九]|1[0-2]|[1-9])\s*月(?!份?(?:至|到|-))"
+)
+_CJK_MONTH_NUMBERS = {
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
+_CJK_MONTH_NUMBERS |= {"十一": 11, "十二": 12}
+_CJK_PERIOD_ENDS_IN = re.compile(r"(?:截至|截止|到|至|前)\s*$")
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 
 
 def key_terms(question: str, ignore: set[str]) -> list[Term]:
