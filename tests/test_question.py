@@ -668,3 +668,26 @@ def test_a_dotted_chinese_name_is_cut_from_the_words_around_it() -> None:
     assert dotted_cjk_names("谁问了马丁·玛丽埃塔沥青和混凝土的定价?") == ["马丁·玛丽埃塔"]
     assert dotted_cjk_names("迈克·穆萨勒姆预计到") == ["迈克·穆萨勒姆"]
     assert dotted_cjk_names("Meta 的苏珊·李说") == ["苏珊·李"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who asked about smart glasses?",
+        "Who pushed Valmont on whether it is trending toward the top of its EPS range?",
+        "Who pressed management on pricing?",
+        "Who suggested a special dividend?",
+        "谁请可口可乐拆分拉丁美洲的价格构成?",
+        "哪位分析师问了资本支出?",
+    ],
+)
+def test_the_ways_users_ask_who_asked_are_read_as_who_asked(question: str) -> None:
+    from rag.query.understand import understand
+
+    assert understand(question, vocabulary()).asks_who_asked
+
+
+def test_a_question_about_what_was_said_is_no_who_asked() -> None:
+    from rag.query.understand import understand
+
+    assert not understand("What did Susan say about pushing prices?", vocabulary()).asks_who_asked

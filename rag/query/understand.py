@@ -37,8 +37,9 @@ from rag.transcripts.participants import ROLE_WORDS, role_from_title
 from rag.transcripts.speakers import Person, SpeakerDirectory
 
 WHO_ASKED = re.compile(
-    r"\bwho\s+(?:asked|raised|questioned|wanted to know|brought up)|\bwhich\s+analysts?\b"
-    r"|谁.{0,24}?(?:问|提问|询问|提出)|哪(?:位|个|些)分析师",
+    r"\bwho\s+(?:asked|raised|questioned|wanted to know|brought up|pushed|pressed|probed|queried|challenged"
+    r"|followed up|suggested)|\bwhich\s+analysts?\b"
+    r"|谁.{0,24}?(?:问|提问|询问|提出)|谁请|哪(?:位|个|些)分析师",
     re.I,
 )
 _ASKS_FOR_A_NUMBER = re.compile(
