@@ -691,3 +691,12 @@ def test_a_question_about_what_was_said_is_no_who_asked() -> None:
     from rag.query.understand import understand
 
     assert not understand("What did Susan say about pushing prices?", vocabulary()).asks_who_asked
+
+
+def test_who_opened_the_qa_is_an_order_and_the_question_is_no_topic() -> None:
+    from rag.query.understand import understand
+
+    opened = understand("Who asked the first question on the call?", vocabulary())
+    assert opened.asks_who_asked and opened.asks_first_question and opened.terms == ()
+    assert understand("哪位分析师第一个提问?", vocabulary()).asks_first_question
+    assert not understand("Who asked about the new store openings?", vocabulary()).asks_first_question

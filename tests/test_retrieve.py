@@ -405,3 +405,17 @@ def test_a_period_whose_calls_never_name_the_asked_thing_widens_to_the_calls_tha
     assert {h.chunk.quarter for h in search(store, _query("ads"), held, 2, settings, set()).hits} == {
         "2024Q3"
     }
+
+
+def test_who_opened_the_qa_puts_each_calls_first_question_first_in_time_order(store: IndexStore) -> None:
+    from rag.query.retrieve import search
+
+    settings = Settings(retrieval="dense")
+    request = SearchRequest("Who asked about cloud?", asks_who_asked=True, companies=("Acme",))
+    by_topic = search(store, _query("cloud"), request, 2, settings, executives=set()).hits
+    assert [h.row for h in by_topic] == [6, 1]
+    opened = replace(request, question="Who opened the Q&A?", asks_first_question=True)
+    assert [h.row for h in search(store, _query("cloud"), opened, 2, settings, executives=set()).hits] == [
+        1,
+        6,
+    ]

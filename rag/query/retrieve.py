@@ -193,6 +193,32 @@ def _executive_turns_miss(executives: set[str], request: SearchRequest, hits: li
     return not any(t.found_in(h.chunk.text) for h in hits for t in request.terms)
 
 
+def _first_questions_first(
+    store: IndexStore, request: SearchRequest, hits: list[Hit], top_k: int
+) -> list[Hit]:
+    """The first analyst question of each call in scope, in time order, before the other hits: who
+    opened the Q&A is an order, not a topic."""
+    rows = allowed_rows(store, request)
+    first: dict[str, int] = {}
+    for row in [] if rows is None else rows.tolist():
+        chunk = store.chunks[row]
+        held = first.get(chunk.source)
+        if held is None or (chunk.turn, chunk.start) < (store.chunks[held].turn, store.chunks[held].start):
+            first[chunk.source] = row
+    score = max((h.score for h in hits), default=0.0)
+    opening: list[Hit] = []
+    for row in sorted(first.values(), key=lambda r: store.chunks[r].quarter):
+        chunk = store.chunks[row]
+        # and the opener's other questions on that call the search found ("Good morning." comes first)
+        opening += [Hit(chunk, score, row)] + [
+            h
+            for h in hits
+            if h.chunk.source == chunk.source and h.chunk.speaker == chunk.speaker and h.row != row
+        ]
+    taken = {h.row for h in opening}
+    return [*opening, *(h for h in hits if h.row not in taken)][: max(top_k, len(first))]
+
+
 def _names_missed(request: SearchRequest, hits: list[Hit]) -> bool:
     """Whether the question names something (a name-like term) that no hit mentions."""
     names = [t for t in request.terms if t.specific]
@@ -219,6 +245,8 @@ def search(
         return retrieve(store, query, request, settings.ranking.deeper_search, settings)[top_k:]
 
     hits = retrieve(store, query, request, top_k, settings)
+    if request.asks_first_question and request.companies:
+        hits = _first_questions_first(store, request, hits, top_k)
     if request.period_widens and (not hits or _names_missed(request, hits)):
         # no call of the period, or none whose passages name what is asked ("How many wells will Seneca
         # drill in fiscal 2021?" is guided on the fiscal Q3 2020 call): every call, if one names it

@@ -42,6 +42,12 @@ WHO_ASKED = re.compile(
     r"|谁.{0,24}?(?:问|提问|询问|提出)|谁请|哪(?:位|个|些)分析师",
     re.I,
 )
+# who asked first: "Which analyst opened the Q&A", "who asked the first question", "第一个提问"
+_OPENS_THE_QA = re.compile(
+    r"\bopened\b|\bkicked off\b|\bled off\b|\bfirst (?:question|analyst|to ask)"
+    r"|第一个(?:问题|提问)|首个(?:问题|提问)|率先|第一位",
+    re.I,
+)
 _ASKS_FOR_A_NUMBER = re.compile(
     r"多少|(?<!第)几|how (?:much|many|big|fast)|what (?:is|was|were|are) (?:the )?(?:[\w'’]+ ){0,3}"
     r"(?:guidance|range|revenue|growth|rate|ratio|number|capex|outlook|expense|margin|count|loss|profit|income)"
@@ -137,6 +143,7 @@ class SearchRequest:
     quarters: tuple[str, ...] = ()  # empty means every call
     companies: tuple[str, ...] = ()
     asks_who_asked: bool = False
+    asks_first_question: bool = False  # who opened the Q&A: the first question of each call in scope
     compares_quarters: bool = False
     unknown_people: tuple[str, ...] = ()  # names the question asks about that never speak in the corpus
     other_companies: tuple[str, ...] = ()  # companies it asks about that have no call in the corpus
@@ -866,6 +873,7 @@ def understand(
         quarters=quarters,
         companies=companies,
         asks_who_asked=asks_who,
+        asks_first_question=asks_who and bool(_OPENS_THE_QA.search(question)),
         compares_quarters=compares or (len(quarters) > 1 and not from_period),
         unknown_people=tuple(unknown + cjk_names),
         other_companies=other_companies,

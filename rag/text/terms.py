@@ -53,7 +53,8 @@ class Term:
         )
 
 
-_CALL_PARTS = {"q&a"}  # a part of the call ("according to the Q&A"), not a topic
+# a part of the call ("according to the Q&A", "the first question"), not a topic
+_CALL_PARTS = {"q&a", "question", "questions"}
 # a month that ends a period is the period, like a quarter: "the quarter ended June 2020" is said "the
 # fiscal third quarter"; a month asked about ("October shipments", "the January period") is a topic
 _PERIOD_ENDS_IN = re.compile(r"\b(?:ended|ending|end of|through|to)\s+$", re.I)
@@ -107,6 +108,8 @@ def _latin_terms(question: str, ignore: set[str]) -> list[Term]:
     taken: list[tuple[int, int]] = []
     for m in glossary_phrases().finditer(lowered):
         phrase = m.group(0)
+        if phrase in _CALL_PARTS:
+            continue
         taken.append(m.span())
         surface = question[m.start() : m.end()]
         variants = (phrase, *_singular(phrase), *glossary()[phrase])
