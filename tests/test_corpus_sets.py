@@ -41,6 +41,7 @@ CORPUS_SETS = {
     checker.REAL_CALLS_15_SET: "real_calls_15",
     checker.REAL_CALLS_16_SET: "real_calls_16",
     checker.REAL_CALLS_17_SET: "real_calls_17",
+    checker.REAL_CALLS_18_SET: "real_calls_18",
     checker.SAMPLES_SEEDS_2_SET: "samples_seeds_2",
     checker.SAMPLES_SEEDS_3_SET: "samples_seeds_3",
     checker.SAMPLES_SEEDS_4_SET: "samples_seeds_4",

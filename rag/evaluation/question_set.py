@@ -72,6 +72,7 @@ REAL_CALLS_14_FILE = EVAL_DIR / "real_calls_14.jsonl"
 REAL_CALLS_15_FILE = EVAL_DIR / "real_calls_15.jsonl"
 REAL_CALLS_16_FILE = EVAL_DIR / "real_calls_16.jsonl"
 REAL_CALLS_17_FILE = EVAL_DIR / "real_calls_17.jsonl"
+REAL_CALLS_18_FILE = EVAL_DIR / "real_calls_18.jsonl"
 SAMPLES_SEEDS_2_FILE = EVAL_DIR / "samples_seeds_2.jsonl"
 SAMPLES_SEEDS_3_FILE = EVAL_DIR / "samples_seeds_3.jsonl"
 SAMPLES_SEEDS_4_FILE = EVAL_DIR / "samples_seeds_4.jsonl"
@@ -484,6 +485,21 @@ REAL_CALLS_17_SET = CorpusQuestionSet(
         who_asked=24,
     ),
 )
+# A fresh blind set written from the transcripts alone before the system answered it: the 15 calls earlier
+# sets asked least about, with cross-quarter questions on the Nabors pair; ids "ad001" ...
+REAL_CALLS_18_SET = CorpusQuestionSet(
+    REAL_CALLS_18_FILE,
+    "ad",
+    CORPORA_DIR / "real100.json",
+    CorpusMinimums(
+        total=76,
+        unanswerable_share=0.2,
+        languages=(("en", 50), ("zh", 26)),
+        calls_asked=15,
+        cross_quarter=2,
+        who_asked=26,
+    ),
+)
 SAMPLES_SEEDS_7_SET = CorpusQuestionSet(
     SAMPLES_SEEDS_7_FILE,
     "y",
@@ -524,6 +540,7 @@ CORPUS_SETS = (
     REAL_CALLS_15_SET,
     REAL_CALLS_16_SET,
     REAL_CALLS_17_SET,
+    REAL_CALLS_18_SET,
     SAMPLES_SEEDS_2_SET,
     SAMPLES_SEEDS_3_SET,
     SAMPLES_SEEDS_4_SET,
