@@ -49,6 +49,7 @@ CORPUS_SETS = {
     checker.SAMPLES_SEEDS_6_SET: "samples_seeds_6",
     checker.SAMPLES_SEEDS_7_SET: "samples_seeds_7",
     checker.SAMPLES_SEEDS_8_SET: "samples_seeds_8",
+    checker.SAMPLES_SEEDS_9_SET: "samples_seeds_9",
 }
 
 

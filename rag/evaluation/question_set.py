@@ -80,6 +80,7 @@ SAMPLES_SEEDS_5_FILE = EVAL_DIR / "samples_seeds_5.jsonl"
 SAMPLES_SEEDS_6_FILE = EVAL_DIR / "samples_seeds_6.jsonl"
 SAMPLES_SEEDS_7_FILE = EVAL_DIR / "samples_seeds_7.jsonl"
 SAMPLES_SEEDS_8_FILE = EVAL_DIR / "samples_seeds_8.jsonl"
+SAMPLES_SEEDS_9_FILE = EVAL_DIR / "samples_seeds_9.jsonl"
 DIALOGUES_FILE = EVAL_DIR / "dialogues.jsonl"
 CORPORA_DIR = EVAL_DIR / "corpora"
 QUARTERS = tuple(sorted(set(SOURCE_QUARTERS.values())))
@@ -521,6 +522,22 @@ SAMPLES_SEEDS_8_SET = CorpusQuestionSet(
         who_asked=5,
     ),
 )
+# A further fresh blind set over the samples and seeds, written from the transcripts alone before the
+# system answered it: all nine calls, two cross-quarter questions joining the two Meta IR transcripts;
+# ids "ae001" ...
+SAMPLES_SEEDS_9_SET = CorpusQuestionSet(
+    SAMPLES_SEEDS_9_FILE,
+    "ae",
+    CORPORA_DIR / "samples_seeds.json",
+    CorpusMinimums(
+        total=34,
+        unanswerable_share=0.2,
+        languages=(("en", 16), ("zh", 17)),
+        calls_asked=9,
+        cross_quarter=2,
+        who_asked=4,
+    ),
+)
 CORPUS_SETS = (
     REAL_CALLS_SET,
     SAMPLES_SEEDS_SET,
@@ -548,6 +565,7 @@ CORPUS_SETS = (
     SAMPLES_SEEDS_6_SET,
     SAMPLES_SEEDS_7_SET,
     SAMPLES_SEEDS_8_SET,
+    SAMPLES_SEEDS_9_SET,
 )
 
 
